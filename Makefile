@@ -1,0 +1,111 @@
+# storesync — `make run` and `make test` do all the set-up on a fresh Debian machine with
+# PostgreSQL 15 installed (as root). Both are idempotent and quick when nothing changed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+# Order matters (the in-database tests install a test build that `extension` replaces).
+.NOTPARALLEL:
+
+PG_MAJOR      ?= 15
+PG_CONFIG     ?= /usr/bin/pg_config
+PG_CLUSTER    ?= main
+PG_SOCKET     ?= /var/run/postgresql
+DB            ?= storesync
+DB_ROLE       ?= $(shell id -un)
+LISTEN        ?= 127.0.0.1:8080
+DEMO_SOURCE   ?= demo
+DEMO_SECRET   ?= demo-secret
+# Where `cargo pgrx test` keeps its throw-away cluster: short (socket path limit) and outside
+# /root, whose mode 0700 the postgres user cannot enter.
+PGRX_TEST_DATA ?= /tmp/storesync-pgrx-test
+# cargo-pgrx must be exactly the pgrx version the extension pins.
+PGRX_VERSION  := $(shell sed -n 's/^pgrx = "=\(.*\)"/\1/p' Cargo.toml)
+APT_PACKAGES  := postgresql-server-dev-$(PG_MAJOR) sudo
+PSQL          := psql -X -q -v ON_ERROR_STOP=1 "host=$(PG_SOCKET) dbname=$(DB) user=$(DB_ROLE)"
+DATABASE_URL  ?= host=$(PG_SOCKET) dbname=$(DB) user=$(DB_ROLE)
+WORKER_BIN    := target/release/storesync-worker
+
+.PHONY: help deps apt cargo-pgrx pgrx-init db extension worker database demo-source run test \
+        lint unit pgtest e2e clean
+
+help:
+	@echo "make run    set up everything, then serve webhooks on $(LISTEN)"
+	@echo "make test   set up everything, then run every test layer"
+
+## --- set-up -------------------------------------------------------------------------------
+
+deps: apt cargo-pgrx pgrx-init
+
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+cargo-pgrx:
+	@if ! cargo pgrx --version 2>/dev/null | grep -qx 'cargo-pgrx $(PGRX_VERSION)'; then \
+	  echo "installing cargo-pgrx $(PGRX_VERSION) (a few minutes, once)"; \
+	  cargo install cargo-pgrx --version $(PGRX_VERSION) --locked; \
+	fi
+
+pgrx-init: cargo-pgrx
+	@grep -qs '^pg$(PG_MAJOR) = "$(PG_CONFIG)"' $${PGRX_HOME:-$$HOME/.pgrx}/config.toml || \
+	  cargo pgrx init --pg$(PG_MAJOR) $(PG_CONFIG)
+
+# The cluster, a role for this OS user (peer authentication over the socket) and the database.
+db: apt
+	@pg_ctlcluster $(PG_MAJOR) $(PG_CLUSTER) status >/dev/null 2>&1 || pg_ctlcluster $(PG_MAJOR) $(PG_CLUSTER) start
+	@runuser -u postgres -- psql -X -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$(DB_ROLE)'" | grep -q 1 || \
+	  runuser -u postgres -- createuser --superuser $(DB_ROLE)
+	@psql -X -tAc "SELECT 1 FROM pg_database WHERE datname = '$(DB)'" "host=$(PG_SOCKET) dbname=postgres user=$(DB_ROLE)" | grep -q 1 || \
+	  createdb -h $(PG_SOCKET) -U $(DB_ROLE) $(DB)
+
+# The release build of the extension, installed into PostgreSQL. Runs after the in-database
+# tests, which install a test build over it.
+extension: deps
+	cd extension && cargo pgrx install --release --pg-config $(PG_CONFIG) >/dev/null
+
+worker:
+	cargo build --release -q -p storesync-worker
+
+database: db extension
+	@$(PSQL) -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS storesync"
+
+demo-source: database
+	@$(PSQL) -tAc "SELECT 1 FROM storesync.sources WHERE name = '$(DEMO_SOURCE)'" | grep -q 1 || \
+	  $(PSQL) -c "SELECT storesync.create_source('$(DEMO_SOURCE)', 'salla', 'signature', '$(DEMO_SECRET)')" >/dev/null
+
+run: demo-source worker
+	@echo
+	@echo "Send a first webhook (signed as Salla signs it) from another terminal:"
+	@echo "  body=tests/fixtures/salla/order.created.v2.docs.json"
+	@echo "  sig=\$$(openssl dgst -sha256 -hmac '$(DEMO_SECRET)' < \$$body | sed 's/^.*= //')"
+	@echo "  curl -i http://$(LISTEN)/webhooks/$(DEMO_SOURCE) -H 'Content-Type: application/json' -H \"X-Salla-Signature: \$$sig\" --data-binary @\$$body"
+	@echo "  psql -d $(DB) -c 'SELECT order_id, status_slug, total, currency FROM storesync.orders'"
+	@echo
+	DATABASE_URL="$(DATABASE_URL)" $(WORKER_BIN) serve --listen $(LISTEN)
+
+## --- tests --------------------------------------------------------------------------------
+
+test: lint unit pgtest e2e
+
+lint: deps
+	cargo fmt --all -- --check
+	cargo clippy -q --workspace --all-targets -- -D warnings
+
+unit: deps
+	cargo test -q -p storesync-worker
+
+pgtest: deps db
+	@install -d -o postgres -g postgres $(PGRX_TEST_DATA)
+	cd extension && cargo pgrx test pg$(PG_MAJOR) --runas postgres --pgdata $(PGRX_TEST_DATA)
+
+e2e: database worker
+	STORESYNC_ADMIN_URL="host=$(PG_SOCKET) dbname=postgres user=$(DB_ROLE)" \
+	STORESYNC_WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" \
+	cargo test -q -p storesync-tests
+
+clean:
+	cargo clean

@@ -1,0 +1,39 @@
+//! storesync: keeps PostgreSQL in step with e-commerce stores from their webhooks.
+//!
+//! `storesync.ingest(source, headers, body)` authenticates a delivery, records it in the
+//! `storesync.events` inbox (deduplicated by body hash) and maps it into typed tables, all in
+//! the caller's transaction. Platforms live under [`platforms`].
+
+use pgrx::prelude::*;
+
+mod envelope;
+mod ingest;
+mod model;
+mod outcome;
+mod platforms;
+mod signature;
+mod values;
+mod write;
+
+::pgrx::pg_module_magic!(name, version);
+
+extension_sql_file!("../../sql/schema.sql", name = "schema", bootstrap);
+extension_sql_file!(
+    "../../sql/sources.sql",
+    name = "sources",
+    requires = ["schema"]
+);
+
+#[cfg(any(test, feature = "pg_test"))]
+mod tests;
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

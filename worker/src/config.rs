@@ -1,0 +1,151 @@
+//! Command line and environment configuration (`storesync-worker serve --help`).
+
+use std::{str::FromStr, time::Duration};
+
+use clap::{builder::RangedU64ValueParser, Args, Parser, Subcommand};
+
+use crate::Limits;
+
+/// Receives store webhooks over HTTP and hands each one to `storesync.ingest()` in PostgreSQL.
+#[derive(Parser)]
+#[command(name = "storesync-worker", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The worker's subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the webhook HTTP API until SIGTERM or Ctrl-C.
+    Serve(ServeArgs),
+}
+
+/// Options of `storesync-worker serve`. Every flag can also be set from the environment.
+///
+/// No `Debug`: the database URL may hold a password.
+#[derive(Args, Clone)]
+pub struct ServeArgs {
+    /// PostgreSQL connection string, as a URL (`postgres://user@host/db`) or in libpq
+    /// key=value form (`host=/var/run/postgresql dbname=shop`).
+    // SECURITY: `hide_env_values` keeps the password out of `--help`; the string is parsed by
+    // `database_config`, not by a clap value parser, so no error message ever echoes it.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+
+    /// Address to listen on (`host:port`; port 0 picks a free one).
+    #[arg(long, env = "STORESYNC_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Largest number of database connections.
+    #[arg(long, env = "STORESYNC_POOL_SIZE", default_value_t = 16,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000))]
+    pub pool_size: usize,
+
+    /// Largest accepted webhook body, in bytes.
+    #[arg(long, env = "STORESYNC_BODY_LIMIT", value_name = "BYTES", default_value_t = 1024 * 1024,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
+    pub body_limit: usize,
+
+    /// Longest a webhook request may take, in seconds (Salla gives up after about 30).
+    #[arg(long, env = "STORESYNC_REQUEST_TIMEOUT", value_name = "SECONDS", default_value_t = 25,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+
+    /// Longest wait for a database connection (pool wait, connect), in milliseconds. When
+    /// the database is down, requests get 503 after about this long instead of hanging.
+    #[arg(long, env = "STORESYNC_DB_TIMEOUT_MS", value_name = "MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub db_timeout: u64,
+}
+
+/// `DATABASE_URL` could not be parsed.
+#[derive(Debug, thiserror::Error)]
+// SECURITY: the message names neither the value nor the parser's detail, which can quote it.
+#[error("DATABASE_URL is not a valid PostgreSQL connection string (value not shown: it may hold a password)")]
+pub struct InvalidDatabaseUrl;
+
+impl ServeArgs {
+    /// Parses `--database-url` in either URL or key=value form.
+    pub fn database_config(&self) -> Result<tokio_postgres::Config, InvalidDatabaseUrl> {
+        tokio_postgres::Config::from_str(&self.database_url).map_err(|_| InvalidDatabaseUrl)
+    }
+
+    /// The request limits these options describe.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            body_limit: self.body_limit,
+            request_timeout: Duration::from_secs(self.request_timeout),
+            db_timeout: Duration::from_millis(self.db_timeout),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn serve(args: &[&str]) -> ServeArgs {
+        let argv = ["storesync-worker", "serve"].iter().chain(args);
+        match Cli::try_parse_from(argv).expect("arguments parse").command {
+            Command::Serve(args) => args,
+        }
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_match_the_documented_ones() {
+        let args = serve(&["--database-url", "host=/var/run/postgresql dbname=shop"]);
+        assert_eq!(args.listen, "127.0.0.1:8080");
+        assert_eq!(args.pool_size, 16);
+        let limits = args.limits();
+        assert_eq!(limits.body_limit, 1_048_576);
+        assert_eq!(limits.request_timeout, Duration::from_secs(25));
+        assert_eq!(limits.db_timeout, Duration::from_millis(1000));
+    }
+
+    #[test]
+    fn both_connection_string_forms_parse() {
+        let kv = serve(&["--database-url", "host=/var/run/postgresql dbname=shop"]);
+        let kv = kv.database_config().expect("key=value form");
+        assert_eq!(kv.get_dbname(), Some("shop"));
+        assert!(matches!(
+            kv.get_hosts(),
+            [tokio_postgres::config::Host::Unix(path)] if path.to_str() == Some("/var/run/postgresql")
+        ));
+
+        let url = serve(&[
+            "--database-url",
+            "postgres://ingest:pw@db.example:6543/shop",
+        ]);
+        let url = url.database_config().expect("URL form");
+        assert_eq!(url.get_ports(), [6543]);
+        assert_eq!(url.get_user(), Some("ingest"));
+    }
+
+    #[test]
+    fn a_bad_database_url_error_does_not_echo_it() {
+        let args = serve(&["--database-url", "postgres://u:hunter2@h:notaport/db"]);
+        let message = args.database_config().expect_err("rejected").to_string();
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    #[test]
+    fn zero_pool_size_is_refused() {
+        let argv = [
+            "storesync-worker",
+            "serve",
+            "--database-url",
+            "x",
+            "--pool-size",
+            "0",
+        ];
+        assert!(Cli::try_parse_from(argv).is_err());
+    }
+}
