@@ -35,6 +35,20 @@ COMMENT ON TABLE stores IS 'One row per (platform, external merchant id), create
 COMMENT ON COLUMN stores.store_id IS 'Internal store key; the first column of every business table key.';
 COMMENT ON COLUMN stores.merchant_id IS 'The platform''s merchant id, as text.';
 
+-- SECURITY: OAuth tokens a platform hands over (Salla app.store.authorize). Owner only: no
+-- grant to any role, never copied into events.payload, never in a message.
+CREATE TABLE store_credentials (
+    store_id       bigint PRIMARY KEY REFERENCES stores,
+    access_token   text,
+    refresh_token  text,
+    token_type     text,
+    scope          text,
+    expires_at     timestamptz,
+    updated_at     timestamptz NOT NULL DEFAULT now()
+);
+REVOKE ALL ON store_credentials FROM PUBLIC;
+COMMENT ON TABLE store_credentials IS 'OAuth tokens of each store (from app.store.authorize). Secret: readable by the owner only.';
+
 -- ---------------------------------------------------------------------------------------------
 -- The inbox: every accepted delivery
 -- ---------------------------------------------------------------------------------------------
@@ -80,6 +94,7 @@ CREATE TABLE customers (
     currency       text,
     updated_at     timestamptz,
     last_login_at  timestamptz,
+    deleted_at     timestamptz,
     source_ts      timestamptz NOT NULL,
     first_seen_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, customer_id)
@@ -88,6 +103,7 @@ COMMENT ON TABLE customers IS 'Customers of each store, from customer events and
 COMMENT ON COLUMN customers.mobile IS 'Mobile number without the country code, as text (the platform sends a number or a string).';
 COMMENT ON COLUMN customers.updated_at IS 'The platform''s last-modified time of the customer.';
 COMMENT ON COLUMN customers.last_login_at IS 'Latest customer.login event time.';
+COMMENT ON COLUMN customers.deleted_at IS 'When the platform deleted the customer (soft delete); NULL while it exists.';
 COMMENT ON COLUMN customers.source_ts IS 'Time of the event this row reflects; older events do not overwrite it.';
 
 CREATE TABLE products (
@@ -104,11 +120,13 @@ CREATE TABLE products (
     quantity       bigint,
     is_available   boolean,
     updated_at     timestamptz,
+    deleted_at     timestamptz,
     source_ts      timestamptz NOT NULL,
     first_seen_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, product_id)
 );
 COMMENT ON TABLE products IS 'Products of each store, from product events; a product first seen in an order item is added with what the item tells.';
+COMMENT ON COLUMN products.deleted_at IS 'When the platform deleted the product (soft delete); NULL while it exists.';
 COMMENT ON COLUMN products.source_ts IS 'Time of the event this row reflects (-infinity for a row known only from an order item).';
 
 CREATE TABLE orders (
@@ -127,6 +145,7 @@ CREATE TABLE orders (
     discount         numeric,
     payment_method   text,
     draft            boolean NOT NULL DEFAULT false,
+    deleted_at       timestamptz,
     source_ts        timestamptz NOT NULL,
     first_seen_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, order_id)
@@ -137,6 +156,7 @@ COMMENT ON COLUMN orders.status_slug IS 'Machine status, e.g. under_review, comp
 COMMENT ON COLUMN orders.order_date IS 'When the customer placed the order.';
 COMMENT ON COLUMN orders.total IS 'Order total in currency, including shipping and tax.';
 COMMENT ON COLUMN orders.discount IS 'Sum of the order''s discounts.';
+COMMENT ON COLUMN orders.deleted_at IS 'When the platform deleted the order (soft delete); NULL while it exists. Deleted orders do not count for RFM.';
 COMMENT ON COLUMN orders.source_ts IS 'Time of the event this row reflects; older events do not overwrite it.';
 
 CREATE TABLE order_items (
