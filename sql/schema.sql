@@ -8,7 +8,7 @@
 CREATE TABLE sources (
     source_id   int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name        text NOT NULL UNIQUE,
-    platform    text NOT NULL CHECK (platform IN ('salla')),
+    platform    text NOT NULL CHECK (platform IN ('salla', 'flavours')),
     strategy    text NOT NULL CHECK (strategy IN ('signature', 'token')),
     -- SECURITY: the webhook secret (Signature) or token (Token). Only the owner reads this table.
     secret      text NOT NULL,
@@ -17,7 +17,7 @@ CREATE TABLE sources (
 REVOKE ALL ON sources FROM PUBLIC;
 COMMENT ON TABLE sources IS 'Webhook senders: one row per configuration a worker URL /webhooks/{name} points at. Holds secrets: readable by the owner only.';
 COMMENT ON COLUMN sources.name IS 'The {source} part of the webhook URL.';
-COMMENT ON COLUMN sources.platform IS 'Payload dialect: salla.';
+COMMENT ON COLUMN sources.platform IS 'Payload dialect: salla or flavours.';
 COMMENT ON COLUMN sources.strategy IS 'How deliveries are authenticated: signature (X-Salla-Signature HMAC-SHA256 of the raw body) or token (Authorization header equals the secret). Pinned here: a request header cannot change it.';
 COMMENT ON COLUMN sources.secret IS 'Webhook secret or token. Never shown in errors or logs.';
 

@@ -1,12 +1,23 @@
 -- Registering webhook senders.
 
-CREATE FUNCTION create_source(source text, platform text, strategy text, secret text)
+-- Options some platforms need, added to the sources table defined in schema.sql.
+ALTER TABLE sources
+    ADD COLUMN token_header text,
+    ADD COLUMN merchant_id  text;
+COMMENT ON COLUMN sources.token_header IS 'Token strategy: the request header that carries the token (matched case-insensitively). NULL means Authorization.';
+COMMENT ON COLUMN sources.merchant_id IS 'For platforms whose webhooks name no merchant (flavours): the merchant id deliveries are filed under. NULL means the source name.';
+
+CREATE FUNCTION create_source(
+    source text, platform text, strategy text, secret text, token_header text,
+    merchant text DEFAULT NULL)
 RETURNS int
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     new_id int;
+    kind text := lower(platform);
+    how text := lower(strategy);
 BEGIN
     -- Validate here, before the INSERT: a failing CHECK would echo the whole row, secret
     -- included, in its DETAIL.  SECURITY: no message below mentions the secret.
@@ -15,13 +26,34 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use 1 to 64 letters, digits, ".", "_" or "-": the name appears in the webhook URL.';
     END IF;
-    IF platform IS NULL OR lower(platform) NOT IN ('salla') THEN
+    IF kind IS NULL OR kind NOT IN ('salla', 'flavours') THEN
         RAISE EXCEPTION 'unknown platform "%"', platform
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Supported platforms: salla.';
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Supported platforms: salla, flavours.';
     END IF;
-    IF strategy IS NULL OR lower(strategy) NOT IN ('signature', 'token') THEN
+    IF how IS NULL OR how NOT IN ('signature', 'token') THEN
         RAISE EXCEPTION 'unknown security strategy "%"', strategy
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use signature or token.';
+    END IF;
+    IF kind = 'flavours' AND how <> 'token' THEN
+        RAISE EXCEPTION 'flavours sources use the token strategy'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Flavours signs nothing: configure a token and the header it is sent in.';
+    END IF;
+    IF token_header IS NOT NULL AND how <> 'token' THEN
+        RAISE EXCEPTION 'a token header applies to the token strategy only'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF token_header IS NOT NULL AND token_header !~ '^[A-Za-z0-9-]{1,64}$' THEN
+        RAISE EXCEPTION 'invalid token header name'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use an HTTP header name: 1 to 64 letters, digits or "-".';
+    END IF;
+    IF merchant IS NOT NULL AND kind <> 'flavours' THEN
+        RAISE EXCEPTION '% webhooks name their merchant; a source merchant applies to flavours only', kind
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF merchant IS NOT NULL AND (length(merchant) = 0 OR length(merchant) > 255) THEN
+        RAISE EXCEPTION 'the merchant id must have 1 to 255 characters' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF secret IS NULL OR length(secret) = 0 THEN
         RAISE EXCEPTION 'the secret must not be empty' USING ERRCODE = 'invalid_parameter_value';
@@ -30,8 +62,8 @@ BEGIN
         RAISE EXCEPTION 'source "%" already exists', source USING ERRCODE = 'duplicate_object';
     END IF;
 
-    INSERT INTO storesync.sources (name, platform, strategy, secret)
-    VALUES (source, lower(platform), lower(strategy), secret)
+    INSERT INTO storesync.sources (name, platform, strategy, secret, token_header, merchant_id)
+    VALUES (source, kind, how, secret, token_header, merchant)
     RETURNING source_id INTO new_id;
     RETURN new_id;
 EXCEPTION
@@ -40,5 +72,15 @@ EXCEPTION
         RAISE EXCEPTION 'source "%" already exists', source USING ERRCODE = 'duplicate_object';
 END;
 $$;
+COMMENT ON FUNCTION create_source(text, text, text, text, text, text) IS
+    'Registers a webhook sender with all options: create_source(name, platform => ''salla''|''flavours'', strategy => ''signature''|''token'', secret, token_header => NULL (Authorization), merchant => NULL (flavours only; default the source name)). Returns its source_id.';
+
+CREATE FUNCTION create_source(source text, platform text, strategy text, secret text)
+RETURNS int
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT storesync.create_source(source, platform, strategy, secret, NULL::text, NULL::text)
+$$;
 COMMENT ON FUNCTION create_source(text, text, text, text) IS
-    'Registers a webhook sender: create_source(name, platform => ''salla'', strategy => ''signature''|''token'', secret). Returns its source_id. Webhooks are then posted to /webhooks/{name}.';
+    'Registers a webhook sender: create_source(name, platform => ''salla''|''flavours'', strategy => ''signature''|''token'', secret). Returns its source_id. Webhooks are then posted to /webhooks/{name}.';

@@ -1,11 +1,14 @@
 //! `storesync.ingest(source, headers, body)`: the one entry point for a delivery.
 //!
 //! Order matters: authenticate the raw bytes first, then parse, then record (deduplicated by
-//! body hash), then map into typed rows — all in the caller's transaction, so a `2xx` built
-//! from the result means everything is committed together.
+//! body hash, or by the platform's delivery id where it has one), then map into typed rows —
+//! all in the caller's transaction, so a `2xx` built from the result means everything is
+//! committed together.
 
+use crate::model::Change;
 use crate::outcome::{Outcome, Rejection};
 use crate::platforms::{Mapped, Platform};
+use crate::values::{FieldError, Timestamp};
 use crate::{envelope, signature, values, write};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
@@ -17,9 +20,14 @@ use sha2::{Digest, Sha256};
 /// A source as `ingest` needs it. SECURITY: no `Debug`, so the secret cannot be printed.
 struct Source {
     id: i32,
+    name: String,
     platform: Platform,
     strategy: Strategy,
     secret: String,
+    /// Token strategy: the header that carries the token (`None`: Authorization).
+    token_header: Option<String>,
+    /// The merchant to file deliveries under when the platform's webhooks name none.
+    merchant: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -68,26 +76,29 @@ fn ingest_delivery(
         Ok(parsed) => parsed,
         Err(r) => return Ok(Outcome::Rejected(r)),
     };
-    let env = match src.platform.envelope(&json) {
+    let received_at = transaction_start();
+    let env = match src.platform.envelope(&json, received_at) {
         Ok(env) => env,
         Err(r) => return Ok(Outcome::Rejected(r)),
     };
-    let mapped = src.platform.map(&env);
-    let (event, merchant, created_at) = (env.event.clone(), env.merchant.clone(), env.created_at);
+    let (status, error, changes) = classify(src.platform.map(&env));
+    let (event, created_at, event_ts) = (env.event.clone(), env.created_at, env.time());
+    let dedupe_key = env.delivery_id.clone();
+    // Webhooks that name no merchant belong to the store the source stands for.
+    let merchant = env
+        .merchant
+        .clone()
+        .or_else(|| src.merchant.clone())
+        .unwrap_or_else(|| src.name.clone());
 
     let store_id = store_id(client, src.platform, &merchant)?;
-    let (status, error, changes) = match mapped {
-        Ok(Mapped::Changes(changes)) => ("processed", None, changes),
-        Ok(Mapped::Ignored) => ("ignored", None, Vec::new()),
-        Err(reason) => ("failed", Some(reason), Vec::new()),
-    };
     let payload = if src.platform.redact(&event, &mut json) {
         json.to_string()
     } else {
         text.to_string()
     };
     let hash = Sha256::digest(body).to_vec();
-    let args: [DatumWithOid; 8] = [
+    let args: [DatumWithOid; 9] = [
         src.id.into(),
         store_id.into(),
         event.as_str().into(),
@@ -96,29 +107,33 @@ fn ingest_delivery(
         payload.as_str().into(),
         status.into(),
         error.clone().into(),
+        dedupe_key.clone().into(),
     ];
+    // No conflict target: a repeated body hash and a repeated delivery id are both duplicates.
     let inserted = client.update(
         "INSERT INTO storesync.events
-             (source_id, store_id, event_name, event_created_at, body_sha256, payload, status, error)
-         VALUES ($1, $2, $3, $4::timestamptz, $5, $6::jsonb, $7, $8)
-         ON CONFLICT (source_id, body_sha256) DO NOTHING
+             (source_id, store_id, event_name, event_created_at, body_sha256, payload, status,
+              error, dedupe_key)
+         VALUES ($1, $2, $3, $4::timestamptz, $5, $6::jsonb, $7, $8, $9)
+         ON CONFLICT DO NOTHING
          RETURNING event_id",
         None,
         &args,
     )?;
     let Some(event_id) = first_i64(inserted)? else {
         // Delivered before (possibly committed by a concurrent transaction just now).
-        let args: [DatumWithOid; 2] = [src.id.into(), hash.as_slice().into()];
+        let args: [DatumWithOid; 3] = [src.id.into(), hash.as_slice().into(), dedupe_key.into()];
         let existing = first_i64(client.select(
-            "SELECT event_id FROM storesync.events WHERE source_id = $1 AND body_sha256 = $2",
+            "SELECT event_id FROM storesync.events
+             WHERE source_id = $1 AND (body_sha256 = $2 OR dedupe_key = $3)
+             ORDER BY event_id LIMIT 1",
             None,
             &args,
         )?)?;
         return Ok(Outcome::Duplicate { event_id: existing });
     };
-    for change in &changes {
-        write::apply(client, store_id, created_at.as_ref(), change)?;
-    }
+    let ctx = write::Context { store_id, event_ts };
+    write::apply_all(client, &ctx, &changes)?;
     Ok(match (status, error) {
         ("processed", _) => Outcome::Processed { event_id },
         ("ignored", _) => Outcome::Ignored { event_id },
@@ -129,11 +144,37 @@ fn ingest_delivery(
     })
 }
 
+/// The event status a mapping result stands for, its error, and the changes to apply.
+pub(crate) fn classify(
+    mapped: Result<Mapped, FieldError>,
+) -> (&'static str, Option<String>, Vec<Change>) {
+    match mapped {
+        Ok(Mapped::Changes(changes)) => ("processed", None, changes),
+        Ok(Mapped::Ignored) => ("ignored", None, Vec::new()),
+        Err(reason) => ("failed", Some(reason), Vec::new()),
+    }
+}
+
+/// The start of the current transaction: `now()`, the receive time of a delivery.
+pub(crate) fn transaction_start() -> Timestamp {
+    let pg: pgrx::pg_sys::TimestampTz = pgrx::datetime::now().into();
+    from_pg_micros(pg)
+}
+
+/// A PostgreSQL timestamp (microseconds since 2000-01-01 UTC) as a [`Timestamp`].
+pub(crate) fn from_pg_micros(micros: i64) -> Timestamp {
+    const UNIX_TO_PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+    chrono::DateTime::from_timestamp_micros(micros.saturating_add(UNIX_TO_PG_EPOCH_MICROS))
+        .unwrap_or_default()
+        .fixed_offset()
+}
+
 fn load_source(client: &SpiClient<'_>, name: &str) -> SpiResult<Option<Source>> {
     let args: [DatumWithOid; 1] = [name.into()];
     let row = client
         .select(
-            "SELECT source_id, platform, strategy, secret FROM storesync.sources WHERE name = $1",
+            "SELECT source_id, platform, strategy, secret, token_header, merchant_id
+             FROM storesync.sources WHERE name = $1",
             Some(1),
             &args,
         )?
@@ -148,10 +189,13 @@ fn load_source(client: &SpiClient<'_>, name: &str) -> SpiResult<Option<Source>> 
     };
     Ok(Some(Source {
         id: row.get(1)?.unwrap_or_default(),
+        name: name.to_string(),
         // The table's CHECK admits only platforms this build knows.
         platform: Platform::from_name(&platform).unwrap_or(Platform::Salla),
         strategy,
         secret: row.get(4)?.unwrap_or_default(),
+        token_header: row.get(5)?,
+        merchant: row.get(6)?,
     }))
 }
 
@@ -181,21 +225,26 @@ fn authenticate(src: &Source, headers: &Value, body: &[u8]) -> Result<(), Reject
                 "the X-Salla-Signature header does not match the body",
             )),
         },
-        Strategy::Token => match header(headers, "authorization") {
-            None => Err(Rejection::new(
-                401,
-                "missing_token",
-                "the Authorization header is missing",
-            )),
-            Some(token) if signature::token_matches(src.secret.as_bytes(), token.as_bytes()) => {
-                Ok(())
+        Strategy::Token => {
+            let name = src.token_header.as_deref().unwrap_or("Authorization");
+            match header(headers, name) {
+                None => Err(Rejection::new(
+                    401,
+                    "missing_token",
+                    format!("the {name} header is missing"),
+                )),
+                Some(token)
+                    if signature::token_matches(src.secret.as_bytes(), token.as_bytes()) =>
+                {
+                    Ok(())
+                }
+                Some(_) => Err(Rejection::new(
+                    401,
+                    "invalid_token",
+                    format!("the {name} header does not hold the source's token"),
+                )),
             }
-            Some(_) => Err(Rejection::new(
-                401,
-                "invalid_token",
-                "the Authorization header does not hold the source's token",
-            )),
-        },
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! `storesync.ingest(source, headers, body)` authenticates a delivery, records it in the
 //! `storesync.events` inbox (deduplicated by body hash) and maps it into typed tables, all in
-//! the caller's transaction. Platforms live under [`platforms`].
+//! the caller's transaction. Platforms live under [`platforms`]; `storesync.replay` re-runs the
+//! mapping of stored events.
 
 use pgrx::prelude::*;
 
@@ -11,6 +12,8 @@ mod ingest;
 mod model;
 mod outcome;
 mod platforms;
+mod record;
+mod replay;
 mod signature;
 mod values;
 mod write;
@@ -22,6 +25,17 @@ extension_sql_file!(
     "../../sql/sources.sql",
     name = "sources",
     requires = ["schema"]
+);
+extension_sql_file!("../../sql/inbox.sql", name = "inbox", requires = ["schema"]);
+extension_sql_file!(
+    "../../sql/versions.sql",
+    name = "versions",
+    requires = ["schema"]
+);
+extension_sql_file!(
+    "../../sql/typed.sql",
+    name = "typed",
+    requires = ["schema", "versions"]
 );
 
 #[cfg(any(test, feature = "pg_test"))]

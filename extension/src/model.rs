@@ -3,6 +3,7 @@
 //! `None` always means "this event did not say"; the writer never lets a missing value erase a
 //! known one.
 
+use crate::record::Record;
 use crate::values::{Decimal, Timestamp};
 use chrono::NaiveDate;
 
@@ -10,6 +11,8 @@ use chrono::NaiveDate;
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Customer {
     pub id: String,
+    /// Full name, when the platform sends one name rather than first and last.
+    pub name: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub email: Option<String>,
@@ -25,6 +28,11 @@ pub struct Customer {
     pub updated_at: Option<Timestamp>,
     /// Set by login events.
     pub logged_in_at: Option<Timestamp>,
+    /// Set by deletion events.
+    pub deleted_at: Option<Timestamp>,
+    /// A condensed copy inside another entity's event (no `updated_at`): it only fills
+    /// columns that are still empty, never overwrites.
+    pub condensed: bool,
 }
 
 /// A product as one event describes it.
@@ -42,6 +50,19 @@ pub struct Product {
     pub quantity: Option<i64>,
     pub is_available: Option<bool>,
     pub updated_at: Option<Timestamp>,
+    pub mpn: Option<String>,
+    pub gtin: Option<String>,
+    pub cost_price: Option<Decimal>,
+    pub taxed_price: Option<Decimal>,
+    /// URL of the main image.
+    pub main_image: Option<String>,
+    pub brand_id: Option<String>,
+    pub category_ids: Option<Vec<String>>,
+    /// Tag names.
+    pub tags: Option<Vec<String>>,
+    pub channels: Option<Vec<String>>,
+    /// Set by deletion events.
+    pub deleted_at: Option<Timestamp>,
 }
 
 /// One line of an order.
@@ -79,6 +100,15 @@ pub struct Order {
     pub draft: Option<bool>,
     /// The complete set of lines, when the event carries it.
     pub items: Option<Vec<OrderItem>>,
+    /// Where the order was placed (store, dashboard, pos, …).
+    pub source: Option<String>,
+    pub shipping_company: Option<String>,
+    pub shipping_city: Option<String>,
+    pub shipping_country: Option<String>,
+    /// The platform's last-modified time of the order, when it sends one.
+    pub updated_at: Option<Timestamp>,
+    /// Set by deletion events.
+    pub deleted_at: Option<Timestamp>,
 }
 
 /// What one event changes.
@@ -87,4 +117,21 @@ pub enum Change {
     Customer(Customer),
     Product(Product),
     Order(Box<Order>),
+    /// A row of any other typed table (catalogue, carts, store state, status history…).
+    Record(Record),
+    /// A cart's complete set of items, replaced when the cart record it follows wins.
+    CartItems {
+        cart_id: String,
+        items: Vec<CartItem>,
+        /// When the cart had these items (its `updated_at`), if the event says.
+        at: Option<Timestamp>,
+    },
+}
+
+/// One item of a cart.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct CartItem {
+    pub id: String,
+    pub product_id: Option<String>,
+    pub quantity: Option<Decimal>,
 }

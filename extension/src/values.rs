@@ -23,6 +23,41 @@ impl Decimal {
         &self.0
     }
 
+    /// The exact sum of `list` (`0` for none), or `None` if it does not fit 38 digits.
+    pub fn sum(list: &[Decimal]) -> Option<Decimal> {
+        if let [one] = list {
+            return Some(one.clone());
+        }
+        let frac_len = |d: &Decimal| d.0.split_once('.').map_or(0, |(_, f)| f.len());
+        let scale = list.iter().map(frac_len).max().unwrap_or(0);
+        let mut total: i128 = 0;
+        for d in list {
+            let (negative, digits) = match d.0.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, d.0.as_str()),
+            };
+            let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+            let padding = std::iter::repeat_n(b'0', scale - frac.len());
+            let mut units: i128 = 0;
+            for b in int.bytes().chain(frac.bytes()).chain(padding) {
+                units = units.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
+            }
+            total = if negative {
+                total.checked_sub(units)?
+            } else {
+                total.checked_add(units)?
+            };
+        }
+        let digits = format!("{:0>width$}", total.unsigned_abs(), width = scale + 1);
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        let sign = if total < 0 { "-" } else { "" };
+        Some(Decimal(if scale == 0 {
+            format!("{sign}{int}")
+        } else {
+            format!("{sign}{int}.{frac}")
+        }))
+    }
+
     fn parse(text: &str) -> Option<Self> {
         let t = text.trim();
         let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
@@ -56,6 +91,29 @@ pub fn text(v: Option<&Value>) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// The first of `keys` that `obj` has a non-null member for: the same field under the names
+/// different senders (or versions) give it.
+pub fn first<'a>(obj: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter().find_map(|k| field(obj, k))
+}
+
+/// A list read item by item with `item`; `None` when absent, an error when not a list.
+pub fn list<T>(
+    v: Option<&Value>,
+    what: &str,
+    item: impl Fn(&Value) -> Result<Option<T>, FieldError>,
+) -> Result<Option<Vec<T>>, FieldError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| item(i).transpose())
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(format!("{what} is not a list")),
     }
 }
 
@@ -341,6 +399,32 @@ mod tests {
         ] {
             assert!(decimal(Some(&v), "m").is_err(), "{v} accepted");
         }
+    }
+
+    #[test]
+    fn decimal_sums_are_exact() {
+        let d = |s: &str| Decimal::parse(s).unwrap();
+        let sum =
+            |l: &[&str]| Decimal::sum(&l.iter().map(|s| d(s)).collect::<Vec<_>>()).map(|d| d.0);
+        assert_eq!(sum(&[]), Some("0".into()));
+        assert_eq!(sum(&["5.00"]), Some("5.00".into()));
+        assert_eq!(sum(&["5.00", "0.5", "3"]), Some("8.50".into()));
+        assert_eq!(sum(&["0.1", "0.2"]), Some("0.3".into()));
+        assert_eq!(sum(&["-1.25", "1"]), Some("-0.25".into()));
+        assert_eq!(sum(&["-3", "1"]), Some("-2".into()));
+        assert_eq!(sum(&[".5", "1"]), Some("1.5".into()));
+        let huge = "9".repeat(39);
+        assert_eq!(sum(&[&huge, "1"]), None);
+    }
+
+    #[test]
+    fn lists_and_aliases() {
+        let v = json!({"a": null, "b": 2, "l": [{"id": 1}, {"id": "x"}, {}]});
+        assert_eq!(first(&v, &["a", "b"]), Some(&json!(2)));
+        let ids = list(v.get("l"), "l", |i| id(i.get("id"), "l id")).unwrap();
+        assert_eq!(ids, Some(vec!["1".to_string(), "x".to_string()]));
+        assert!(list(v.get("b"), "b", |i| Ok(text(Some(i)))).is_err());
+        assert_eq!(list(None, "x", |i| Ok(text(Some(i)))), Ok(None));
     }
 
     #[test]

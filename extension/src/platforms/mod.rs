@@ -1,6 +1,7 @@
 //! The platforms storesync understands. A new platform is a folder here plus one line in
 //! [`Platform::from_name`].
 
+pub mod flavours;
 pub mod salla;
 
 use crate::model::Change;
@@ -12,6 +13,7 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Platform {
     Salla,
+    Flavours,
 }
 
 /// The parts of a delivery every platform has.
@@ -19,12 +21,24 @@ pub enum Platform {
 pub struct Envelope<'a> {
     /// The event name, e.g. `order.created`.
     pub event: String,
-    /// The platform's merchant (store) id.
-    pub merchant: String,
+    /// The platform's merchant (store) id; `None` when the platform's webhooks name none, and
+    /// the source says which store they belong to.
+    pub merchant: Option<String>,
     /// When the platform says the event happened.
     pub created_at: Option<Timestamp>,
+    /// When the delivery was received (the start of the transaction that stored it).
+    pub received_at: Timestamp,
+    /// The platform's id of this delivery, if it numbers them: the dedupe key.
+    pub delivery_id: Option<String>,
     /// The event's own data.
     pub data: &'a Value,
+}
+
+impl Envelope<'_> {
+    /// When the event happened: the platform's time, else the receive time.
+    pub fn time(&self) -> Timestamp {
+        self.created_at.unwrap_or(self.received_at)
+    }
 }
 
 /// What a platform makes of an event.
@@ -41,6 +55,7 @@ impl Platform {
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "salla" => Some(Platform::Salla),
+            "flavours" => Some(Platform::Flavours),
             _ => None,
         }
     }
@@ -49,13 +64,15 @@ impl Platform {
     pub fn name(self) -> &'static str {
         match self {
             Platform::Salla => "salla",
+            Platform::Flavours => "flavours",
         }
     }
 
     /// Reads the envelope; a body without one is not a webhook of this platform (HTTP 400).
-    pub fn envelope(self, json: &Value) -> Result<Envelope<'_>, Rejection> {
+    pub fn envelope(self, json: &Value, received_at: Timestamp) -> Result<Envelope<'_>, Rejection> {
         match self {
-            Platform::Salla => salla::envelope(json),
+            Platform::Salla => salla::envelope(json, received_at),
+            Platform::Flavours => flavours::envelope(json, received_at),
         }
     }
 
@@ -63,14 +80,20 @@ impl Platform {
     pub fn map(self, envelope: &Envelope) -> Result<Mapped, FieldError> {
         match self {
             Platform::Salla => salla::map(envelope),
+            Platform::Flavours => flavours::map(envelope),
         }
     }
 
-    /// Removes secrets (OAuth tokens) from a payload before it is stored. Returns whether it
-    /// changed anything.
+    /// Removes secrets (OAuth tokens, one-time codes, app settings) from a payload before it is
+    /// stored. Returns whether it changed anything.
     pub fn redact(self, event: &str, json: &mut Value) -> bool {
         match self {
             Platform::Salla => salla::redact(event, json),
+            Platform::Flavours => false,
         }
     }
 }
+
+/// What redaction leaves in place of a secret. Mappers treat it as "not sent", so replaying a
+/// redacted payload never overwrites the real secret stored when it arrived.
+pub const REDACTED: &str = "[redacted]";

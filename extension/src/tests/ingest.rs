@@ -335,17 +335,18 @@ mod tests {
     #[pg_test]
     fn other_events_are_stored_as_ignored() {
         shop();
-        let out = deliver(APP_INSTALLED);
+        let body = APP_INSTALLED.replacen("app.installed", "store.owner.changed", 1);
+        let out = deliver(&body);
         assert_eq!(out["status"], "ignored", "{out}");
         assert!(truth(
-            "SELECT status = 'ignored' AND event_name = 'app.installed' FROM storesync.events"
+            "SELECT status = 'ignored' AND event_name = 'store.owner.changed' FROM storesync.events"
         ));
     }
 
     #[pg_test]
     fn oauth_tokens_never_reach_the_inbox() {
         shop();
-        assert_eq!(deliver(APP_AUTHORIZE)["status"], "ignored");
+        assert_eq!(deliver(APP_AUTHORIZE)["status"], "processed");
         let payload = text("SELECT payload::text FROM storesync.events").unwrap();
         assert!(!payload.contains("KGsnBcNNkR2AgHnrd0U9lCIjrUiukF"));
         assert!(!payload.contains("fWcceFWF9eFH4yPVOCaYHy"));

@@ -2,4 +2,6 @@
 //! back afterwards, so tests do not see each other's rows.
 
 mod ingest;
+mod salla_orders;
+mod schema;
 mod support;

@@ -76,3 +76,73 @@ pub fn rows_everywhere() -> i64 {
               + (SELECT count(*) FROM storesync.orders) + (SELECT count(*) FROM storesync.order_items)",
     )
 }
+
+/// The text of `tests/fixtures/<path>`, compiled in.
+macro_rules! fixture {
+    ($path:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/",
+            $path
+        ))
+    };
+}
+pub(crate) use fixture;
+
+/// `body` with its first `from` replaced by `to`; panics if `from` does not occur, so a variant
+/// built from a fixture is the intended one.
+pub fn edit(body: &str, from: &str, to: &str) -> String {
+    assert!(body.contains(from), "{from:?} not in the body");
+    body.replacen(from, to, 1)
+}
+
+/// `body` (a Salla webhook) renamed to `event`.
+pub fn as_event(body: &str, event: &str) -> String {
+    let mut json: Value = serde_json::from_str(body).unwrap();
+    json["event"] = Value::String(event.into());
+    json.to_string()
+}
+
+/// `body` (a Salla webhook) with its envelope `created_at` set to `at`.
+pub fn at_time(body: &str, at: &str) -> String {
+    let mut json: Value = serde_json::from_str(body).unwrap();
+    json["created_at"] = Value::String(at.into());
+    json.to_string()
+}
+
+pub const FLAVOURS_TOKEN: &str = "flavours-test-token";
+
+/// A Flavours source named `pos` taking its token in the `X-Flavours-Token` header.
+pub fn pos() {
+    Spi::run_with_args(
+        "SELECT storesync.create_source('pos', 'flavours', 'token', $1, 'X-Flavours-Token')",
+        &[FLAVOURS_TOKEN.into()],
+    )
+    .unwrap();
+}
+
+/// Delivers `body` to the Flavours source `pos` with its token.
+pub fn deliver_pos(body: &str) -> Value {
+    ingest_raw(
+        "pos",
+        json!({"x-flavours-token": FLAVOURS_TOKEN}),
+        body.as_bytes(),
+    )
+}
+
+/// One row of `sql` as JSON (the query selects one jsonb value, e.g. `to_jsonb(t)`).
+pub fn row(sql: &str) -> Value {
+    Spi::get_one::<JsonB>(sql)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no row from {sql}"))
+        .0
+}
+
+/// `body` with the JSON value at `pointer` (e.g. `/data/items/0/quantity`) replaced by `value`.
+pub fn with(body: &str, pointer: &str, value: Value) -> String {
+    let mut json: Value = serde_json::from_str(body).unwrap();
+    *json
+        .pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("no {pointer} in the body")) = value;
+    json.to_string()
+}
