@@ -119,13 +119,14 @@ fn run<T>(f: impl FnOnce(&mut SpiClient<'_>) -> SpiResult<T>) -> T {
 /// Replays one event; `None` if there is no such event.
 fn replay_one(client: &mut SpiClient<'_>, event_id: i64) -> SpiResult<Option<ReplayRow>> {
     let args: [DatumWithOid; 1] = [event_id.into()];
-    let found = client.select(
+    // Read-write: a read-only SPI call may not lock rows (FOR UPDATE) inside another function.
+    let found = client.update(
         "SELECT e.event_name, e.status, e.payload::text, e.store_id, s.platform,
                 ((extract(epoch FROM e.received_at) - 946684800) * 1000000)::int8
          FROM storesync.events e JOIN storesync.sources s USING (source_id)
          WHERE e.event_id = $1
          FOR UPDATE OF e",
-        Some(1),
+        None,
         &args,
     )?;
     if found.is_empty() {

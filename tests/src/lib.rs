@@ -73,9 +73,10 @@ pub fn replace_once(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
     out
 }
 
-/// A well-formed `app.installed` webhook (mapped as `ignored`) padded to exactly `len` bytes.
+/// A well-formed webhook of an event storesync does not map (stored as `ignored`), padded to
+/// exactly `len` bytes.
 pub fn padded_webhook(len: usize) -> Vec<u8> {
-    let head = br#"{"event":"app.installed","merchant":472944967,"created_at":"2021-11-22 13:51:57","data":{"pad":""#;
+    let head = br#"{"event":"store.owner.changed","merchant":472944967,"created_at":"2021-11-22 13:51:57","data":{"pad":""#;
     let tail = br#""}}"#;
     assert!(
         len >= head.len() + tail.len(),

@@ -297,13 +297,13 @@ async fn product_created_is_processed() {
 }
 
 #[tokio::test]
-async fn app_installed_is_recorded_as_ignored() {
+async fn app_installed_is_reflected_in_the_store_state() {
     let (db, worker) = setup().await;
     let body = fixture("salla/app.installed.starterkit-comment.json");
     let event_id = worker
         .post_signed(SOURCE, SECRET, &body)
         .await
-        .expect_accepted("ignored");
+        .expect_accepted("processed");
 
     let event = db
         .row(
@@ -317,7 +317,22 @@ async fn app_installed_is_recorded_as_ignored() {
         &[
             ("event_id", Some(&event_id_text)),
             ("event_name", Some("app.installed")),
-            ("status", Some("ignored")),
+            ("status", Some("processed")),
+        ],
+    );
+    let store = db
+        .row(
+            "SELECT merchant_id, app_installed::text, array_length(app_scopes, 1)::text AS scopes
+               FROM storesync.stores",
+            &[],
+        )
+        .await;
+    assert_fields(
+        &store,
+        &[
+            ("merchant_id", Some("472944967")),
+            ("app_installed", Some("true")),
+            ("scopes", Some("4")),
         ],
     );
     let counts = db.counts().await;

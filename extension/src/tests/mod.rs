@@ -1,7 +1,15 @@
 //! In-database tests (`cargo pgrx test`). Each `#[pg_test]` runs in a transaction that is rolled
 //! back afterwards, so tests do not see each other's rows.
 
+mod flavours;
 mod ingest;
+mod property;
+mod replay;
+mod salla_app;
+mod salla_carts;
+mod salla_catalog;
+mod salla_customers;
 mod salla_orders;
+mod salla_products;
 mod schema;
 mod support;
