@@ -382,7 +382,7 @@ mod tests {
     /// An ordered stream of about `n` deliveries over two Salla stores and one Flavours store.
     fn stream(seed: u64, n: usize) -> Vec<Delivery> {
         let mut rng = Rng(seed);
-        let mut stores = vec![
+        let mut stores = [
             Store::new(false, 11),
             Store::new(false, 12),
             Store::new(true, 13),
