@@ -736,7 +736,7 @@ mod tests {
             let body = padded_webhook(len);
             assert_eq!(body.len(), len);
             let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            assert_eq!(json["event"], "app.installed");
+            assert_eq!(json["event"], "store.owner.changed");
         }
     }
 
