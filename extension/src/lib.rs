@@ -1,7 +1,7 @@
 //! storesync: keeps PostgreSQL in step with e-commerce stores from their webhooks.
 //!
 //! `storesync.ingest(source, headers, body)` authenticates a delivery, records it in the
-//! `storesync.events` inbox (deduplicated by body hash) and maps it into typed tables, all in
+//! `storesync.events` inbox (deduplicated by body hash, or the platform's delivery id) and maps it into typed tables, all in
 //! the caller's transaction. Platforms live under [`platforms`]; `storesync.replay` re-runs the
 //! mapping of stored events.
 

@@ -35,6 +35,12 @@ mod tests {
         assert!(truth(
             "SELECT token_header IS NULL AND merchant_id = 'restaurant-7' FROM storesync.sources WHERE name = 'pos2'"
         ));
+        // Named notation, as the README shows it.
+        Spi::run("SELECT storesync.create_source('pos3', 'flavours', 'token', 't', token_header => 'X-T')")
+            .unwrap();
+        assert!(truth(
+            "SELECT token_header = 'X-T' FROM storesync.sources WHERE name = 'pos3'"
+        ));
         Spi::run(
             "CREATE FUNCTION pg_temp.state_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
              BEGIN EXECUTE sql; RETURN 'ok';
