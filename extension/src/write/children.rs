@@ -51,17 +51,43 @@ fn num(d: &Option<Decimal>) -> Option<&str> {
     d.as_ref().map(Decimal::as_str)
 }
 
-/// Whether the set reflected at `at` may replace the stored one; if so, records its time.
-fn claim(
+/// The statements that replace one kind of child set.
+struct ChildSet {
+    /// Records the set's time on the parent if it is at least as new; returns a row if so.
+    claim: &'static str,
+    /// Deletes the children whose ids are not in `$3`.
+    delete_stale: &'static str,
+}
+
+const ORDER_ITEMS: ChildSet = ChildSet {
+    claim: CLAIM_ORDER_ITEMS,
+    delete_stale: DELETE_STALE_ORDER_ITEMS,
+};
+
+const CART_ITEMS: ChildSet = ChildSet {
+    claim: CLAIM_CART_ITEMS,
+    delete_stale: DELETE_STALE_CART_ITEMS,
+};
+
+/// Replaces the children of `parent_id` with the set `ids` if the set reflected at `at` is at
+/// least as new as the stored one: deletes the others, then `upsert_all` writes the set.
+fn replace(
     client: &mut SpiClient<'_>,
-    sql: &str,
+    set: &ChildSet,
     store_id: i64,
     parent_id: &str,
     at: &Timestamp,
-) -> SpiResult<bool> {
+    ids: Vec<String>,
+    upsert_all: impl FnOnce(&mut SpiClient<'_>) -> SpiResult<()>,
+) -> SpiResult<()> {
     let version = json!({ "items": at.timestamp_micros() });
     let args: [DatumWithOid; 3] = [store_id.into(), parent_id.into(), JsonB(version).into()];
-    Ok(!client.update(sql, None, &args)?.is_empty())
+    if client.update(set.claim, None, &args)?.is_empty() {
+        return Ok(());
+    }
+    let args: [DatumWithOid; 3] = [store_id.into(), parent_id.into(), ids.into()];
+    client.update(set.delete_stale, None, &args)?;
+    upsert_all(client)
 }
 
 /// Replaces the items of order `order_id` (which exists) with `items`, reflected at `at`.
@@ -72,30 +98,35 @@ pub fn order_items(
     at: &Timestamp,
     items: &[OrderItem],
 ) -> SpiResult<()> {
-    if !claim(client, CLAIM_ORDER_ITEMS, store_id, order_id, at)? {
-        return Ok(());
-    }
-    let ids: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
-    let args: [DatumWithOid; 3] = [store_id.into(), order_id.into(), ids.into()];
-    client.update(DELETE_STALE_ORDER_ITEMS, None, &args)?;
-    for i in items {
-        let args: [DatumWithOid; 12] = [
-            store_id.into(),
-            order_id.into(),
-            i.id.as_str().into(),
-            i.product.as_ref().map(|p| p.id.clone()).into(),
-            i.name.clone().into(),
-            i.sku.clone().into(),
-            num(&i.quantity).into(),
-            i.currency.clone().into(),
-            num(&i.price).into(),
-            num(&i.discount).into(),
-            num(&i.tax).into(),
-            num(&i.total).into(),
-        ];
-        client.update(UPSERT_ORDER_ITEM, None, &args)?;
-    }
-    Ok(())
+    let ids = items.iter().map(|i| i.id.clone()).collect();
+    replace(
+        client,
+        &ORDER_ITEMS,
+        store_id,
+        order_id,
+        at,
+        ids,
+        |client| {
+            for i in items {
+                let args: [DatumWithOid; 12] = [
+                    store_id.into(),
+                    order_id.into(),
+                    i.id.as_str().into(),
+                    i.product.as_ref().map(|p| p.id.clone()).into(),
+                    i.name.clone().into(),
+                    i.sku.clone().into(),
+                    num(&i.quantity).into(),
+                    i.currency.clone().into(),
+                    num(&i.price).into(),
+                    num(&i.discount).into(),
+                    num(&i.tax).into(),
+                    num(&i.total).into(),
+                ];
+                client.update(UPSERT_ORDER_ITEM, None, &args)?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Replaces the items of cart `cart_id` (which exists) with `items`, reflected at `at`.
@@ -106,21 +137,18 @@ pub fn cart_items(
     at: &Timestamp,
     items: &[CartItem],
 ) -> SpiResult<()> {
-    if !claim(client, CLAIM_CART_ITEMS, store_id, cart_id, at)? {
-        return Ok(());
-    }
-    let ids: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
-    let args: [DatumWithOid; 3] = [store_id.into(), cart_id.into(), ids.into()];
-    client.update(DELETE_STALE_CART_ITEMS, None, &args)?;
-    for i in items {
-        let args: [DatumWithOid; 5] = [
-            store_id.into(),
-            cart_id.into(),
-            i.id.as_str().into(),
-            i.product_id.clone().into(),
-            num(&i.quantity).into(),
-        ];
-        client.update(UPSERT_CART_ITEM, None, &args)?;
-    }
-    Ok(())
+    let ids = items.iter().map(|i| i.id.clone()).collect();
+    replace(client, &CART_ITEMS, store_id, cart_id, at, ids, |client| {
+        for i in items {
+            let args: [DatumWithOid; 5] = [
+                store_id.into(),
+                cart_id.into(),
+                i.id.as_str().into(),
+                i.product_id.clone().into(),
+                num(&i.quantity).into(),
+            ];
+            client.update(UPSERT_CART_ITEM, None, &args)?;
+        }
+        Ok(())
+    })
 }
