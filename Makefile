@@ -27,7 +27,7 @@ DATABASE_URL  ?= host=$(PG_SOCKET) dbname=$(DB) user=$(DB_ROLE)
 WORKER_BIN    := target/release/storesync-worker
 
 .PHONY: help deps apt cargo-pgrx pgrx-init db extension worker database demo-source run test \
-        lint unit pgtest e2e clean bench bench-smoke
+        lint unit pgtest e2e clean bench bench-smoke bench-profile
 
 help:
 	@echo "make run    set up everything, then serve webhooks on $(LISTEN)"
@@ -125,6 +125,10 @@ bench-smoke: db extension worker
 	$(BENCH_ENV) BENCH_DB=$(BENCH_DB)_smoke BENCH_SMOKE=1 BENCH_EVENTS=320 \
 	  BENCH_CONNECTIONS="8 32" BENCH_OPEN_SECONDS=1 BENCH_RESCORE_EVENTS=160 \
 	  BENCH_RFM_SIZES="2000:20000" BENCH_RFM_STORES=3 python3 bench/run.py
+
+# Where the time goes: callgrind on a backend running storesync.ingest and on the worker.
+bench-profile: db extension worker
+	WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" bash bench/profile.sh
 
 clean:
 	cargo clean
