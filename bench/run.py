@@ -224,24 +224,32 @@ def pgbench(script, clients, count, extra_env=None, offset=0):
                "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 2)),
                "-t", str(per_client), "-D", "n=-1", "-D", f"clients={clients}", "-D", f"offset={offset}",
                "-f", os.path.join(BENCH, "pgbench", script),
-               "-l", "--log-prefix", os.path.join(logdir, "tx"), CONFIG["db"]]
+               "-l", "--log-prefix", os.path.join(logdir, "tx"), "--failures-detailed", CONFIG["db"]]
         done = subprocess.run(cmd, capture_output=True, text=True, cwd=logdir,
                               env={**os.environ, **(extra_env or {})})
         if done.returncode != 0:
             raise RuntimeError(f"pgbench failed: {done.stderr}{done.stdout}")
         tps = next(float(line.split()[2]) for line in done.stdout.splitlines()
                    if line.startswith("tps = "))
-        latencies = []
+        # Log lines: client, transaction, latency in µs (or "failed": deadlock or
+        # serialization failure, not retried, as a webhook sender would get a 503).
+        latencies, failed = [], 0
         for path in glob.glob(os.path.join(logdir, "tx*")):
             with open(path) as log:
-                latencies += [int(line.split()[2]) for line in log]
+                for line in log:
+                    field = line.split()[2]
+                    if field.isdigit():
+                        latencies.append(int(field))
+                    else:
+                        failed += 1
         latencies.sort()
         pct = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] / 1000.0
-        # "number of failed transactions: 0 (0.000%)"
-        failed = sum(int(line.split(":")[1].split()[0]) for line in done.stdout.splitlines()
-                     if line.startswith("number of failed"))
+        why = [line.strip() for line in done.stdout.splitlines()
+               if line.startswith(("number of deadlock", "number of serialization")) and ": 0 " not in line]
+        if failed:
+            note_problem(f"pgbench {script} @{clients}: {failed} failed transactions ({'; '.join(why)})")
         return {"req_s": tps, "p50": pct(0.50), "p99": pct(0.99), "max": latencies[-1] / 1000.0,
-                "sent": len(latencies), "failed": failed}
+                "sent": len(latencies) + failed, "failed": failed}
     finally:
         shutil.rmtree(logdir, ignore_errors=True)
 
@@ -263,11 +271,12 @@ def node_ready():
 
 
 def expect_rows(result, what, want, got):
+    """Checks that every answered request was stored once (and notes failed requests)."""
     result["rows"] = got
     if result["failed"]:
         note_problem(f"{what}: {result['failed']} requests got no 2xx answer")
-    if got != want:
-        note_problem(f"{what}: {got} rows stored, expected {want}")
+    if got != want - result["failed"]:
+        note_problem(f"{what}: {got} rows stored, expected {want - result['failed']}")
 
 
 def ingest_section(results):
@@ -332,17 +341,25 @@ def ingest_section(results):
 
 
 def realtime_switch():
-    """How real-time rescoring is turned off, if the installed extension has it."""
-    psql(f"SELECT storesync.sign('x', ''::bytea)", db=CONFIG["db"])  # loads the library
-    guc = psql("SELECT count(*) FROM pg_settings WHERE name = 'storesync.realtime_rfm'")
-    if guc == "1":
-        return ("guc", "storesync.realtime_rfm")
-    table = psql("SELECT column_name FROM information_schema.columns "
-                 "WHERE table_schema = 'storesync' AND table_name = 'settings' "
-                 "AND column_name IN ('name', 'key', 'setting') LIMIT 1")
-    if table and psql(f"SELECT count(*) FROM storesync.settings WHERE {table} = 'realtime_rfm'") == "1":
-        return ("table", table)
+    """How real-time rescoring is switched, if the installed extension has it: a GUC
+    (storesync.realtime_rfm) or the `realtime` column of the one-row storesync.rfm_settings."""
+    psql("SELECT storesync.sign('x', ''::bytea)")  # loads the library, registering its GUCs
+    if psql("SELECT count(*) FROM pg_settings WHERE name = 'storesync.realtime_rfm'") == "1":
+        return "guc"
+    if psql("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'storesync' "
+            "AND table_name = 'rfm_settings' AND column_name = 'realtime'") == "1":
+        return "table"
     return None
+
+
+def set_realtime(switch, on):
+    """Turns real-time rescoring on or off for new sessions; returns the environment pgbench
+    needs for it."""
+    if switch == "guc":
+        return {"PGOPTIONS": f"-c storesync.realtime_rfm={'on' if on else 'off'}"}
+    if switch == "table":
+        psql(f"UPDATE storesync.rfm_settings SET realtime = {'true' if on else 'false'}")
+    return {}
 
 
 def rfm_installed(db=None):
@@ -354,7 +371,8 @@ def rescore_section(results):
     fresh_db()
     switch = realtime_switch()
     if switch is None:
-        results["rescore"] = "skipped: no real-time rescoring setting (GUC storesync.realtime_rfm or storesync.settings row realtime_rfm)"
+        results["rescore"] = ("skipped: no real-time rescoring setting (GUC storesync.realtime_rfm "
+                              "or storesync.rfm_settings.realtime)")
         print(f"  {results['rescore']}", flush=True)
         return
     n, c = CONFIG["rescore_events"], CONFIG["rescore_connections"]
@@ -362,11 +380,7 @@ def rescore_section(results):
     rows = []
     for mode in ("off", "on"):
         fresh_db()
-        extra = {}
-        if switch[0] == "guc":
-            extra["PGOPTIONS"] = f"-c {switch[1]}={mode}"
-        else:
-            psql(f"UPDATE storesync.settings SET value = '{mode}' WHERE {switch[1]} = 'realtime_rfm'")
+        extra = set_realtime(switch, mode == "on")
         # Customers with orders and cut points to rescore against: a first pass on other
         # payloads, then a full refresh.
         pgbench("ingest.sql", c, count, extra, offset=count)
@@ -384,27 +398,41 @@ def rfm_section(results):
     rows = []
     for customers, orders in CONFIG["rfm_sizes"]:
         fresh_db()
+        installed = rfm_installed()
+        switch = realtime_switch() if installed else None
         print(f"  generating {customers} customers / {orders} orders ...", flush=True)
         started = time.monotonic()
+        # Bulk loading is not a stream of events: real-time rescoring stays off while it runs.
+        set_realtime(switch, False)
         psql(file=os.path.join(BENCH, "sql/rfm_data.sql"),
              variables={"stores": CONFIG["rfm_stores"], "customers": customers, "orders": orders,
                         "as_of": CONFIG["as_of"]})
+        set_realtime(switch, True)
         print(f"  generated in {time.monotonic() - started:.1f} s", flush=True)
         size = {"as_of": CONFIG["as_of"]}
-        row = {"customers": customers, "orders": orders}
-        if rfm_installed():
-            call = f"CALL storesync.refresh_rfm(store_id => NULL, as_of => '{CONFIG['as_of']}')"
-            row["refresh_first"] = timed_sql(call, CONFIG["db"])
-            row["refresh"] = timed_sql(call, CONFIG["db"])
-        else:
-            row["refresh"] = None
+        row = {"customers": customers, "orders": orders, "recount": None, "refresh": None}
+        if installed:
+            call = f"CALL storesync.refresh_rfm(store_id => NULL, as_of => '{CONFIG['as_of']}'"
+            if psql("SELECT count(*) FROM pg_proc WHERE proname = 'refresh_rfm' "
+                    "AND 'recount' = ANY(proargnames)") != "0":
+                # From the orders, like the stock SQL; then the usual refresh, whose figures
+                # ingest keeps up to date.
+                row["recount"] = timed_sql(call + ", recount => true)", CONFIG["db"])
+            else:
+                timed_sql(call + ")", CONFIG["db"])
+            row["refresh"] = timed_sql(call + ")", CONFIG["db"])
         row["ctas"] = timed_psql(os.path.join(BENCH, "sql/rfm_ctas.sql"), CONFIG["db"], size)
-        row["upsert_first"] = timed_psql(os.path.join(BENCH, "sql/rfm_upsert.sql"), CONFIG["db"], size)
+        timed_psql(os.path.join(BENCH, "sql/rfm_upsert.sql"), CONFIG["db"], size)
         row["upsert"] = timed_psql(os.path.join(BENCH, "sql/rfm_upsert.sql"), CONFIG["db"], size)
         scored = int(psql("SELECT count(*) FROM bench.rfm_ctas"))
         row["scored"] = scored
         if scored == 0:
             note_problem(f"RFM {customers}/{orders}: stock SQL scored no customer")
+        if installed:
+            ours = int(psql("SELECT count(*) FROM storesync.customer_rfm"))
+            if ours != scored:
+                note_problem(f"RFM {customers}/{orders}: refresh_rfm scored {ours} customers, "
+                             f"stock SQL {scored}")
         rows.append(row)
         print_rfm(row)
     results["rfm"] = rows
@@ -426,8 +454,9 @@ def print_row(row):
 
 
 def print_rfm(row):
-    print(f"  {row['customers']}/{row['orders']}: refresh_rfm {fmt(row['refresh'], 2)} s,"
-          f" CTAS {row['ctas']:.2f} s, upsert {row['upsert']:.2f} s", flush=True)
+    print(f"  {row['customers']}/{row['orders']}: refresh_rfm {fmt(row['refresh'], 2)} s"
+          f" (recount {fmt(row['recount'], 2)} s), CTAS {row['ctas']:.2f} s,"
+          f" upsert {row['upsert']:.2f} s", flush=True)
 
 
 def report(results, machine):
@@ -439,8 +468,8 @@ def report(results, machine):
         n = CONFIG["events"]
         w(f"#### Ingest: `order.created` webhooks (avg {results['payload_bytes']} bytes), closed loop, "
           f"{n} events per run, synchronous_commit = on\n")
-        w("| contender | conns | req/s | p50 ms | p99 ms | peak RSS MB | ÷ ceiling | storesync ÷ this |")
-        w("|---|---:|---:|---:|---:|---:|---:|---:|")
+        w("| contender | conns | req/s | p50 ms | p99 ms | peak RSS MB | not 2xx | ÷ ceiling | storesync ÷ this |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         by = {(name, c): r for name, c, r in results["ingest"]}
         for name, c, r in results["ingest"]:
             ceiling = by.get(("durable-commit ceiling", c))
@@ -449,7 +478,7 @@ def report(results, machine):
             times = ours["req_s"] / r["req_s"] if ours and not name.startswith("storesync") else None
             rss = fmt(r.get("rss_mb")) if "rss_mb" in r else ""
             w(f"| {name} | {c} | {fmt(r['req_s'])} | {fmt(r['p50'], 2)} | {fmt(r['p99'], 2)} | {rss} "
-              f"| {fmt(vs, 2)} | {fmt(times, 2)} |")
+              f"| {r['failed']} | {fmt(vs, 2)} | {fmt(times, 2)} |")
         w("")
         at32 = [c for c in CONFIG["connections"] if c == 32] or CONFIG["connections"][:1]
         c = at32[0]
@@ -480,16 +509,23 @@ def report(results, machine):
             w(f"\nExtra cost per order event: **{(off['req_s'] / on['req_s'] - 1) * 100:.1f} %** (target ≤ 10 %).\n")
     if "rfm" in results:
         w(f"#### RFM refresh ({CONFIG['rfm_stores']} stores, as of {CONFIG['as_of']}; seconds, warm cache)\n")
-        w("| customers / orders | scored | storesync.refresh_rfm | stock CTAS | stock upsert | CTAS / refresh | upsert / refresh |")
-        w("|---|---:|---:|---:|---:|---:|---:|")
+        w("| customers / orders | scored | refresh_rfm | refresh_rfm, recount | stock CTAS | stock upsert "
+          "| CTAS ÷ refresh | CTAS ÷ recount | upsert ÷ refresh |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for row in results["rfm"]:
-            ref = row["refresh"]
-            w(f"| {row['customers']:,} / {row['orders']:,} | {row['scored']:,} | "
-              + ("skipped: storesync.refresh_rfm not installed" if ref is None else fmt(ref, 2))
-              + f" | {fmt(row['ctas'], 2)} | {fmt(row['upsert'], 2)} | "
-              + (f"{row['ctas'] / ref:.2f}" if ref else "—") + " | "
-              + (f"{row['upsert'] / ref:.2f}" if ref else "—") + " |")
-        w("\nTargets: refresh of 1M / 10M ≤ 5 s and ≥ 2.8 × faster than stock CTAS.\n")
+            ref, rec = row["refresh"], row["recount"]
+            ratio = lambda a, b: f"{a / b:.2f}" if a and b else "—"
+            if ref is None:
+                ours = "skipped: storesync.refresh_rfm not installed | —"
+            else:
+                ours = f"{fmt(ref, 2)} | {fmt(rec, 2)}"
+            w(f"| {row['customers']:,} / {row['orders']:,} | {row['scored']:,} | {ours} "
+              f"| {fmt(row['ctas'], 2)} | {fmt(row['upsert'], 2)} | {ratio(row['ctas'], ref)} "
+              f"| {ratio(row['ctas'], rec)} | {ratio(row['upsert'], ref)} |")
+        w("\nrefresh_rfm: the usual refresh, over figures that ingest keeps up to date; recount: the "
+          "same procedure re-reading every order first (like the stock SQL). Stock SQL runs with "
+          "the same work_mem (256MB) and jit = off as refresh_rfm sets for itself.\n")
+        w("Targets: refresh of 1M / 10M ≤ 5 s and ≥ 2.8 × faster than stock CTAS.\n")
     return "\n".join(out)
 
 

@@ -1,6 +1,9 @@
 -- Stock-SQL RFM baseline 1: CREATE TABLE AS with GROUP BY over the counted orders and three
 -- NTILE(5) windows. The timed statement is the one between \timing on and off.
 DROP TABLE IF EXISTS bench.rfm_ctas;
+-- The settings storesync.refresh_rfm runs with, for a like-for-like comparison.
+SET work_mem = '256MB';
+SET jit = off;
 \timing on
 CREATE TABLE bench.rfm_ctas AS
 SELECT store_id, customer_id, recency_days, frequency, monetary,

@@ -12,6 +12,9 @@ CREATE TABLE IF NOT EXISTS bench.rfm_keyed (
     m_score       int,
     PRIMARY KEY (store_id, customer_id)
 );
+-- The settings storesync.refresh_rfm runs with, for a like-for-like comparison.
+SET work_mem = '256MB';
+SET jit = off;
 \timing on
 INSERT INTO bench.rfm_keyed
 SELECT store_id, customer_id, recency_days, frequency, monetary,
