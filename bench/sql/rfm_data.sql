@@ -30,7 +30,7 @@ SELECT st.store_id, 'o' || o.g, 'c' || o.cust,
   FROM (SELECT g,
                -- u in [0, 1) from a multiplicative hash; u² skews orders to low customer ids.
                floor(:customers * power(((g::bigint * 2654435761) % 4294967296) / 4294967296.0, 2))::bigint AS cust
-          FROM generate_series(0, :orders - 1) AS g) AS o
+          FROM generate_series(0::bigint, :orders - 1) AS g) AS o
   JOIN rfm_stores st ON st.idx = o.cust % :stores;
 
 VACUUM (FREEZE, ANALYZE) storesync.stores, storesync.customers, storesync.orders;

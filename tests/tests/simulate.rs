@@ -7,6 +7,14 @@ use storesync_tests::{worker_bin, TestDb, Worker};
 const SOURCE: &str = "simulated";
 const SECRET: &str = "e2e-simulate-secret-81d3";
 
+/// A database with the simulator's source and a worker in front of it.
+async fn setup() -> (TestDb, Worker) {
+    let db = TestDb::new().await;
+    db.create_source(SOURCE, "signature", SECRET).await;
+    let worker = Worker::start(db.url()).await;
+    (db, worker)
+}
+
 async fn simulate(url: &str, secret: &str, extra: &[&str]) -> (Output, serde_json::Value) {
     let output = tokio::process::Command::new(worker_bin())
         .args([
@@ -29,9 +37,7 @@ async fn simulate(url: &str, secret: &str, extra: &[&str]) -> (Output, serde_jso
 
 #[tokio::test]
 async fn every_simulated_webhook_is_answered_2xx_and_stored_once() {
-    let db = TestDb::new().await;
-    db.create_source(SOURCE, "signature", SECRET).await;
-    let worker = Worker::start(db.url()).await;
+    let (db, worker) = setup().await;
 
     let (output, report) = simulate(
         &worker.url(""),
@@ -92,9 +98,7 @@ async fn every_simulated_webhook_is_answered_2xx_and_stored_once() {
 
 #[tokio::test]
 async fn a_wrong_secret_is_reported_as_failures_and_stores_nothing() {
-    let db = TestDb::new().await;
-    db.create_source(SOURCE, "signature", SECRET).await;
-    let worker = Worker::start(db.url()).await;
+    let (db, worker) = setup().await;
 
     let (output, report) = simulate(
         &worker.url(""),
@@ -111,9 +115,7 @@ async fn a_wrong_secret_is_reported_as_failures_and_stores_nothing() {
 
 #[tokio::test]
 async fn open_loop_sends_at_the_requested_rate() {
-    let db = TestDb::new().await;
-    db.create_source(SOURCE, "signature", SECRET).await;
-    let worker = Worker::start(db.url()).await;
+    let (db, worker) = setup().await;
 
     let (output, report) = simulate(
         &worker.url(""),

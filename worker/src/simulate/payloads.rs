@@ -163,6 +163,18 @@ pub struct Generator {
     open_orders: std::collections::VecDeque<OrderState>,
 }
 
+/// What an order holds, derived from its seed (see [`Generator::contents`]).
+struct Contents {
+    id: u64,
+    items: Vec<Value>,
+    sub_total: f64,
+    discount: f64,
+    shipping: f64,
+    total: f64,
+    status_slug: &'static str,
+    status_name: &'static str,
+}
+
 /// Riyadh time: Salla's zone-less times are local there.
 fn riyadh() -> FixedOffset {
     FixedOffset::east_opt(3 * 3600).expect("a valid offset")
@@ -339,6 +351,22 @@ impl Generator {
     }
 
     /// The order's lines and amounts, the same every time the order is sent.
+    fn contents(&self, order: &OrderState) -> Contents {
+        let (items, sub_total, discount) = self.order_lines(order);
+        let shipping = 15.0 + f64::from(order.store % 3) * 10.0;
+        let (status_slug, status_name) = STATUSES[order.status];
+        Contents {
+            id: self.order_id(order),
+            items,
+            sub_total,
+            discount,
+            shipping,
+            total: sub_total - discount + shipping,
+            status_slug,
+            status_name,
+        }
+    }
+
     fn order_lines(&self, order: &OrderState) -> (Vec<Value>, f64, f64) {
         let mut rng = ChaCha8Rng::seed_from_u64(order.contents);
         // Most orders have a line or two, a few a dozen (4–18 KB bodies).
@@ -454,11 +482,16 @@ impl Generator {
 
     /// The full Salla order model (order.created, order.updated).
     fn order_model(&self, order: &OrderState) -> Value {
-        let (items, sub_total, discount) = self.order_lines(order);
-        let shipping = 15.0 + f64::from(order.store % 3) * 10.0;
-        let total = sub_total - discount + shipping;
-        let (slug, name) = STATUSES[order.status];
-        let id = self.order_id(order);
+        let Contents {
+            id,
+            items,
+            sub_total,
+            discount,
+            shipping,
+            total,
+            status_slug: slug,
+            status_name: name,
+        } = self.contents(order);
         let mut rng = ChaCha8Rng::seed_from_u64(order.contents ^ 0x5eed);
         let payment = PAYMENT_METHODS[rng.random_range(0..PAYMENT_METHODS.len())];
         let customer = self.customer_model(order.store, order.customer);
@@ -562,11 +595,16 @@ impl Generator {
 
     /// `order.status.updated`: the status record, the order nested and condensed.
     fn status_record(&self, order: &OrderState) -> Value {
-        let (full_items, sub_total, discount) = self.order_lines(order);
-        let shipping = 15.0 + f64::from(order.store % 3) * 10.0;
-        let total = sub_total - discount + shipping;
-        let (slug, name) = STATUSES[order.status];
-        let id = self.order_id(order);
+        let Contents {
+            id,
+            items: full_items,
+            sub_total,
+            shipping,
+            total,
+            status_slug: slug,
+            status_name: name,
+            ..
+        } = self.contents(order);
         let items: Vec<Value> = full_items
             .iter()
             .map(|i| {
