@@ -27,11 +27,12 @@ DATABASE_URL  ?= host=$(PG_SOCKET) dbname=$(DB) user=$(DB_ROLE)
 WORKER_BIN    := target/release/storesync-worker
 
 .PHONY: help deps apt cargo-pgrx pgrx-init db extension worker database demo-source run test \
-        lint unit pgtest e2e clean
+        lint unit pgtest e2e clean bench bench-smoke bench-profile
 
 help:
 	@echo "make run    set up everything, then serve webhooks on $(LISTEN)"
 	@echo "make test   set up everything, then run every test layer"
+	@echo "make bench  benchmarks side by side (minutes; see BENCHMARKS.md)"
 
 ## --- set-up -------------------------------------------------------------------------------
 
@@ -89,7 +90,7 @@ run: demo-source worker
 
 ## --- tests --------------------------------------------------------------------------------
 
-test: lint unit pgtest e2e
+test: lint unit pgtest e2e bench-smoke
 
 lint: deps
 	cargo fmt --all -- --check
@@ -106,6 +107,28 @@ e2e: database worker
 	STORESYNC_ADMIN_URL="host=$(PG_SOCKET) dbname=postgres user=$(DB_ROLE)" \
 	STORESYNC_WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" \
 	cargo test -q -p storesync-tests
+
+## --- benchmarks (BENCHMARKS.md) --------------------------------------------------------------
+
+# Sizes and durations come from the environment (bench/run.py, CONFIG), e.g.
+#   BENCH_EVENTS=5000 BENCH_CONNECTIONS="8 32" BENCH_RFM_SIZES="100000:1000000" make bench
+# The benchmark uses its own databases ($(BENCH_DB), $(BENCH_DB)_tpl), dropped at the end.
+BENCH_DB ?= storesync_bench
+BENCH_ENV := BENCH_DB=$(BENCH_DB) PG_SOCKET=$(PG_SOCKET) DB_ROLE=$(DB_ROLE) \
+             WORKER_BIN="$(CURDIR)/$(WORKER_BIN)"
+
+bench: db extension worker
+	$(BENCH_ENV) python3 bench/run.py
+
+# The whole harness on a few hundred events and a tiny RFM data set: checks it still works.
+bench-smoke: db extension worker
+	$(BENCH_ENV) BENCH_DB=$(BENCH_DB)_smoke BENCH_SMOKE=1 BENCH_EVENTS=320 \
+	  BENCH_CONNECTIONS="8 32" BENCH_OPEN_SECONDS=1 BENCH_RESCORE_EVENTS=160 \
+	  BENCH_RFM_SIZES="2000:20000" BENCH_RFM_STORES=3 python3 bench/run.py
+
+# Where the time goes: callgrind on a backend running storesync.ingest and on the worker.
+bench-profile: db extension worker
+	WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" bash bench/profile.sh
 
 clean:
 	cargo clean

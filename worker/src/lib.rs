@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod outcome;
 pub mod routes;
 pub mod server;
+pub mod simulate;
 pub mod telemetry;
 pub mod timeout;
 
