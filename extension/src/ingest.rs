@@ -9,7 +9,7 @@ use crate::model::Change;
 use crate::outcome::{Outcome, Rejection};
 use crate::platforms::{Mapped, Platform};
 use crate::values::{FieldError, Timestamp};
-use crate::{envelope, signature, values, write};
+use crate::{envelope, signature, statements, values, write};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult};
@@ -110,24 +110,24 @@ fn ingest_delivery(
         dedupe_key.clone().into(),
     ];
     // No conflict target: a repeated body hash and a repeated delivery id are both duplicates.
-    let inserted = client.update(
+    let inserted = statements::update(
+        client,
         "INSERT INTO storesync.events
              (source_id, store_id, event_name, event_created_at, body_sha256, payload, status,
               error, dedupe_key)
          VALUES ($1, $2, $3, $4::timestamptz, $5, $6::jsonb, $7, $8, $9)
          ON CONFLICT DO NOTHING
          RETURNING event_id",
-        None,
         &args,
     )?;
     let Some(event_id) = first_i64(inserted)? else {
         // Delivered before (possibly committed by a concurrent transaction just now).
         let args: [DatumWithOid; 3] = [src.id.into(), hash.as_slice().into(), dedupe_key.into()];
-        let existing = first_i64(client.select(
+        let existing = first_i64(statements::select(
+            client,
             "SELECT event_id FROM storesync.events
              WHERE source_id = $1 AND (body_sha256 = $2 OR dedupe_key = $3)
              ORDER BY event_id LIMIT 1",
-            None,
             &args,
         )?)?;
         return Ok(Outcome::Duplicate { event_id: existing });
@@ -171,14 +171,13 @@ pub(crate) fn from_pg_micros(micros: i64) -> Timestamp {
 
 fn load_source(client: &SpiClient<'_>, name: &str) -> SpiResult<Option<Source>> {
     let args: [DatumWithOid; 1] = [name.into()];
-    let row = client
-        .select(
-            "SELECT source_id, platform, strategy, secret, token_header, merchant_id
-             FROM storesync.sources WHERE name = $1",
-            Some(1),
-            &args,
-        )?
-        .first();
+    let row = statements::select(
+        client,
+        "SELECT source_id, platform, strategy, secret, token_header, merchant_id
+         FROM storesync.sources WHERE name = $1",
+        &args,
+    )?
+    .first();
     if row.is_empty() {
         return Ok(None);
     }
@@ -251,16 +250,16 @@ fn authenticate(src: &Source, headers: &Value, body: &[u8]) -> Result<(), Reject
 fn store_id(client: &mut SpiClient<'_>, platform: Platform, merchant: &str) -> SpiResult<i64> {
     let args: [DatumWithOid; 2] = [platform.name().into(), merchant.into()];
     let find = "SELECT store_id FROM storesync.stores WHERE platform = $1 AND merchant_id = $2";
-    if let Some(id) = first_i64(client.select(find, Some(1), &args)?)? {
+    if let Some(id) = first_i64(statements::select(client, find, &args)?)? {
         return Ok(id);
     }
     let insert = "INSERT INTO storesync.stores (platform, merchant_id) VALUES ($1, $2)
                   ON CONFLICT (platform, merchant_id) DO NOTHING RETURNING store_id";
-    if let Some(id) = first_i64(client.update(insert, None, &args)?)? {
+    if let Some(id) = first_i64(statements::update(client, insert, &args)?)? {
         return Ok(id);
     }
     // Created by a concurrent delivery that committed while we waited: a new statement sees it.
-    first_i64(client.select(find, Some(1), &args)?)?.ok_or(pgrx::spi::SpiError::NoTupleTable)
+    first_i64(statements::select(client, find, &args)?)?.ok_or(pgrx::spi::SpiError::NoTupleTable)
 }
 
 /// The first column of the first row, if there is a row.

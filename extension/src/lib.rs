@@ -15,6 +15,7 @@ mod platforms;
 mod record;
 mod replay;
 mod signature;
+mod statements;
 mod values;
 mod write;
 

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 /// A typed table the writer upserts generically.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Table {
     Customers,
     Products,

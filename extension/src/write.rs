@@ -6,10 +6,11 @@
 mod children;
 mod upsert;
 
-use crate::model::{Change, Customer, Order, Product};
+use crate::model::{CartItem, Change, Customer, Order, OrderItem, Product};
 use crate::record::{Record, Table, Version};
 use crate::values::{Decimal, Timestamp};
 use pgrx::spi::{SpiClient, SpiResult};
+use std::borrow::Cow;
 
 /// Where and when the changes of one event apply.
 pub struct Context {
@@ -18,30 +19,95 @@ pub struct Context {
     pub event_ts: Timestamp,
 }
 
-/// Applies the changes of one event, in order.
+/// Applies the changes of one event.
+///
+/// Rows are written in one global order — by table, then key, a child set right after its
+/// parent — whatever order the event lists them in. Two events that touch the same rows (two
+/// orders sharing products, say) then lock them in the same order and cannot deadlock. The
+/// result does not depend on the order: every write is a versioned per-column upsert, and the
+/// sort is stable, so writes to one row keep the event's order.
 pub fn apply_all(client: &mut SpiClient<'_>, ctx: &Context, changes: &[Change]) -> SpiResult<()> {
+    let mut steps = Vec::new();
     for change in changes {
-        apply(client, ctx, change)?;
+        steps_of(ctx, change, &mut steps);
+    }
+    steps.sort_by(|a, b| a.lock_key().cmp(&b.lock_key()));
+    for step in &steps {
+        step.apply(client, ctx)?;
     }
     Ok(())
 }
 
-/// Applies one change.
-pub fn apply(client: &mut SpiClient<'_>, ctx: &Context, change: &Change) -> SpiResult<()> {
-    match change {
-        Change::Customer(c) => record(client, ctx, &customer_record(c)),
-        Change::Product(p) => record(client, ctx, &product_record(p, false)),
-        Change::Order(o) => order(client, ctx, o),
-        Change::Record(r) => record(client, ctx, r),
-        Change::CartItems { cart_id, items, at } => {
-            let at = at.unwrap_or(ctx.event_ts);
-            children::cart_items(client, ctx.store_id, cart_id, &at, items)
+/// One write of an event: a row, or a child set replaced under its parent row.
+enum Step<'a> {
+    Row(Cow<'a, Record>),
+    OrderItems {
+        order_id: &'a String,
+        at: Timestamp,
+        items: &'a [OrderItem],
+    },
+    CartItems {
+        cart_id: &'a String,
+        at: Timestamp,
+        items: &'a [CartItem],
+    },
+}
+
+impl Step<'_> {
+    /// Where the step stands in the global lock order: its (parent) row, then child sets.
+    fn lock_key(&self) -> (Table, &[String], bool) {
+        match self {
+            Step::Row(r) => (r.table, &r.key, false),
+            Step::OrderItems { order_id, .. } => {
+                (Table::Orders, std::slice::from_ref(order_id), true)
+            }
+            Step::CartItems { cart_id, .. } => (Table::Carts, std::slice::from_ref(cart_id), true),
+        }
+    }
+
+    fn apply(&self, client: &mut SpiClient<'_>, ctx: &Context) -> SpiResult<()> {
+        match self {
+            Step::Row(r) => upsert::upsert(client, ctx.store_id, &ctx.event_ts, r),
+            Step::OrderItems {
+                order_id,
+                at,
+                items,
+            } => children::order_items(client, ctx.store_id, order_id, at, items),
+            Step::CartItems { cart_id, at, items } => {
+                children::cart_items(client, ctx.store_id, cart_id, at, items)
+            }
         }
     }
 }
 
-fn record(client: &mut SpiClient<'_>, ctx: &Context, r: &Record) -> SpiResult<()> {
-    upsert::upsert(client, ctx.store_id, &ctx.event_ts, r)
+/// The writes one change makes.
+fn steps_of<'a>(ctx: &Context, change: &'a Change, steps: &mut Vec<Step<'a>>) {
+    match change {
+        Change::Customer(c) => steps.push(Step::Row(Cow::Owned(customer_record(c)))),
+        Change::Product(p) => steps.push(Step::Row(Cow::Owned(product_record(p, false)))),
+        Change::Record(r) => steps.push(Step::Row(Cow::Borrowed(r))),
+        Change::CartItems { cart_id, items, at } => steps.push(Step::CartItems {
+            cart_id,
+            at: at.unwrap_or(ctx.event_ts),
+            items,
+        }),
+        Change::Order(o) => {
+            if let Some(c) = &o.customer {
+                steps.push(Step::Row(Cow::Owned(customer_record(c))));
+            }
+            steps.push(Step::Row(Cow::Owned(order_record(o))));
+            if let Some(items) = &o.items {
+                for product in items.iter().filter_map(|i| i.product.as_ref()) {
+                    steps.push(Step::Row(Cow::Owned(product_record(product, true))));
+                }
+                steps.push(Step::OrderItems {
+                    order_id: &o.id,
+                    at: o.updated_at.unwrap_or(ctx.event_ts),
+                    items,
+                });
+            }
+        }
+    }
 }
 
 /// A customer as a row: versioned by its own `updated_at`, else by the event, unless it is a
@@ -154,19 +220,4 @@ fn order_record(o: &Order) -> Record {
         r = r.column_at("deleted_at", at);
     }
     r
-}
-
-fn order(client: &mut SpiClient<'_>, ctx: &Context, o: &Order) -> SpiResult<()> {
-    if let Some(c) = &o.customer {
-        record(client, ctx, &customer_record(c))?;
-    }
-    record(client, ctx, &order_record(o))?;
-    if let Some(items) = &o.items {
-        let at = o.updated_at.unwrap_or(ctx.event_ts);
-        for product in items.iter().filter_map(|i| i.product.as_ref()) {
-            record(client, ctx, &product_record(product, true))?;
-        }
-        children::order_items(client, ctx.store_id, &o.id, &at, items)?;
-    }
-    Ok(())
 }

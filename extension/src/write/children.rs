@@ -4,6 +4,7 @@
 //! came from: the parent's `field_ts` keeps that time under the key `items`.
 
 use crate::model::{CartItem, OrderItem};
+use crate::statements;
 use crate::values::{Decimal, Timestamp};
 use pgrx::datum::DatumWithOid;
 use pgrx::spi::{SpiClient, SpiResult};
@@ -82,11 +83,11 @@ fn replace(
 ) -> SpiResult<()> {
     let version = json!({ "items": at.timestamp_micros() });
     let args: [DatumWithOid; 3] = [store_id.into(), parent_id.into(), JsonB(version).into()];
-    if client.update(set.claim, None, &args)?.is_empty() {
+    if statements::update(client, set.claim, &args)?.is_empty() {
         return Ok(());
     }
     let args: [DatumWithOid; 3] = [store_id.into(), parent_id.into(), ids.into()];
-    client.update(set.delete_stale, None, &args)?;
+    statements::update(client, set.delete_stale, &args)?;
     upsert_all(client)
 }
 
@@ -122,7 +123,7 @@ pub fn order_items(
                     num(&i.tax).into(),
                     num(&i.total).into(),
                 ];
-                client.update(UPSERT_ORDER_ITEM, None, &args)?;
+                statements::update(client, UPSERT_ORDER_ITEM, &args)?;
             }
             Ok(())
         },
@@ -147,7 +148,7 @@ pub fn cart_items(
                 i.product_id.clone().into(),
                 num(&i.quantity).into(),
             ];
-            client.update(UPSERT_CART_ITEM, None, &args)?;
+            statements::update(client, UPSERT_CART_ITEM, &args)?;
         }
         Ok(())
     })

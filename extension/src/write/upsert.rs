@@ -6,6 +6,7 @@
 //! it (`storesync._pick`), and `field_ts` remembers that event's time per column.
 
 use crate::record::{Record, Table, Version};
+use crate::statements;
 use crate::values::{timestamp_text, Timestamp};
 use pgrx::datum::DatumWithOid;
 use pgrx::spi::{SpiClient, SpiResult};
@@ -48,7 +49,7 @@ pub fn upsert(
         JsonB(Value::Object(versions)).into(),
         source_ts.into(),
     ];
-    client.update(&sql, None, &args)?;
+    statements::update(client, &sql, &args)?;
     Ok(())
 }
 
