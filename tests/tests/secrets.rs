@@ -178,3 +178,46 @@ async fn no_secret_reaches_logs_answers_or_metrics() {
         .await
         .ok();
 }
+
+#[tokio::test]
+async fn an_ingest_error_keeps_its_sqlstate_but_quotes_nothing() {
+    let db = TestDb::new().await;
+    db.create_source("shop", "signature", SECRET).await;
+    // A constraint every order breaks when it is recorded: PostgreSQL's DETAIL for it
+    // ("Failing row contains (…)") would quote the whole payload.
+    db.client()
+        .batch_execute(
+            "ALTER TABLE storesync.events ADD CONSTRAINT no_orders
+                 CHECK (event_name <> 'order.created')",
+        )
+        .await
+        .unwrap();
+    let body = fixture("salla/order.created.v2.docs.json");
+    let order: Value = serde_json::from_slice(&body).unwrap();
+    let email = order["data"]["customer"]["email"].as_str().unwrap();
+    let headers = serde_json::json!({ "x-salla-signature": sign(SECRET, &body) });
+    let err = db
+        .client()
+        .query_one(
+            "SELECT storesync.ingest('shop', $1, $2)",
+            &[&headers, &body],
+        )
+        .await
+        .expect_err("the constraint fails the delivery");
+    let db_err = err.as_db_error().expect("a server error");
+    assert_eq!(db_err.code().code(), "23514");
+    assert!(db_err.detail().is_none(), "{:?}", db_err.detail());
+    assert!(db_err.hint().is_none(), "{:?}", db_err.hint());
+    for quoted in [email, "order.created", SECRET] {
+        assert!(!db_err.message().contains(quoted), "{}", db_err.message());
+    }
+
+    // Through the worker: a 500 with a fixed text, and the log quotes nothing either.
+    let worker = Worker::start(db.url()).await;
+    let reply = worker.post_signed("shop", SECRET, &body).await;
+    reply.expect_error(500, Some("internal"));
+    assert!(!reply.body.contains(email), "{}", reply.body);
+    let logs = worker.logs().await;
+    assert!(logs.contains("23514"), "{logs}");
+    assert!(!logs.contains(email), "{logs}");
+}
