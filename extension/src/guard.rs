@@ -74,7 +74,7 @@ pub fn in_subtransaction<T>(f: impl FnOnce() -> T) -> Result<T, String> {
         pg_sys::BeginInternalSubTransaction(std::ptr::null());
         pg_sys::MemoryContextSwitchTo(context);
         let result = PgTryBuilder::new(AssertUnwindSafe(|| Ok(f())))
-            .catch_others(Err)
+            .catch_others(|caught| Err(Box::new(caught)))
             .execute();
         match result {
             Ok(value) => {
@@ -87,7 +87,7 @@ pub fn in_subtransaction<T>(f: impl FnOnce() -> T) -> Result<T, String> {
                 pg_sys::RollbackAndReleaseCurrentSubTransaction();
                 pg_sys::MemoryContextSwitchTo(context);
                 pg_sys::CurrentResourceOwner = owner;
-                let code = match &caught {
+                let code = match caught.as_ref() {
                     CaughtError::PostgresError(e) | CaughtError::ErrorReport(e) => {
                         sqlstate(e.sql_error_code())
                     }
