@@ -58,9 +58,13 @@ pgrx-init: cargo-pgrx
 	@grep -qs '^pg$(PG_MAJOR) = "$(PG_CONFIG)"' $${PGRX_HOME:-$$HOME/.pgrx}/config.toml || \
 	  cargo pgrx init --pg$(PG_MAJOR) $(PG_CONFIG)
 
+# Runs a command with every inherited descriptor above stderr closed. A server started under
+# `flock <lock> make …` would otherwise inherit the lock and hold it for as long as it runs.
+CLOSE_FDS := bash -c 'for fd in $$(ls /proc/$$$$/fd); do [ "$$fd" -gt 2 ] && eval "exec $$fd>&-"; done 2>/dev/null; exec "$$@"' close-fds
+
 # The cluster, a role for this OS user (peer authentication over the socket) and the database.
 db: apt
-	@pg_ctlcluster $(PG_MAJOR) $(PG_CLUSTER) status >/dev/null 2>&1 || pg_ctlcluster $(PG_MAJOR) $(PG_CLUSTER) start
+	@pg_ctlcluster $(PG_MAJOR) $(PG_CLUSTER) status >/dev/null 2>&1 || $(CLOSE_FDS) pg_ctlcluster $(PG_MAJOR) $(PG_CLUSTER) start
 	@runuser -u postgres -- psql -X -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$(DB_ROLE)'" | grep -q 1 || \
 	  runuser -u postgres -- createuser --superuser $(DB_ROLE)
 	@psql -X -tAc "SELECT 1 FROM pg_database WHERE datname = '$(DB)'" "host=$(PG_SOCKET) dbname=postgres user=$(DB_ROLE)" | grep -q 1 || \

@@ -30,16 +30,19 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-/// Runs a server program, as `postgres` when we are root.
+/// Closes every inherited descriptor above stderr, then runs its arguments. A server must not
+/// inherit ours: run under `flock … make test`, it would hold the lock for as long as it runs.
+const CLOSE_FDS: &str = r#"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec "$@""#;
+
+/// Runs a server program, as `postgres` when we are root, with no inherited descriptors.
 fn run(program: &Path, args: &[&str]) -> Output {
-    let mut command = if is_root() {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(program);
-        c
-    } else {
-        Command::new(program)
-    };
+    let mut command = Command::new("bash");
+    command.args(["-c", CLOSE_FDS, "close-fds"]);
+    if is_root() {
+        command.args(["runuser", "-u", "postgres", "--"]);
+    }
     command
+        .arg(program)
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()))

@@ -715,7 +715,7 @@ mod tests {
                 format!("(SELECT count(*) || '/' || coalesce(sum(hashtext(x::text)::bigint), 0) FROM storesync.{t} x)")
             })
             .chain(std::iter::once(
-                "(SELECT count(*) || '/' || coalesce(sum(hashtext(to_jsonb(s) - 'store_id' - 'first_seen_at' - 'merchant_id' - 'platform')::text)::bigint), 0) FROM storesync.stores s WHERE field_ts <> '{}')".to_string(),
+                "(SELECT count(*) || '/' || coalesce(sum(hashtext((to_jsonb(s) - 'store_id' - 'first_seen_at' - 'merchant_id' - 'platform')::text)::bigint), 0) FROM storesync.stores s WHERE field_ts <> '{}')".to_string(),
             ))
             .collect();
         format!("SELECT concat_ws(' ', {})", parts.join(", "))
