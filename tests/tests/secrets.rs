@@ -7,7 +7,7 @@ use serde_json::Value;
 use storesync_tests::{admin_url, fixture, sign, with_dbname, TestDb, Worker};
 use tokio_postgres::NoTls;
 
-const SECRET: &str = "s3cret-webhook-key-4e1d9b";
+const SECRET: &str = "Zq8-s3cr9t-4e1d9b-Kx";
 const TOKEN: &str = "tok-5a7c2f90e3b14d68";
 
 /// Every 6-character window of `secret`: an answer holding any of them shows part of it.
