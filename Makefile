@@ -93,6 +93,7 @@ worker-role: database
 	fi
 	@chmod 600 $(WORKER_PASSWORD_FILE)
 	@printf '%s\n' \
+	  "SET client_min_messages = warning;" \
 	  "SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \\gexec" \
 	  "SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', :'role', :'pw') \\gexec" \
 	  "SELECT format('GRANT storesync_ingest TO %I', :'role') \\gexec" \
