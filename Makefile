@@ -23,11 +23,14 @@ PGRX_TEST_DATA ?= /tmp/storesync-pgrx-test
 PGRX_VERSION  := $(shell sed -n 's/^pgrx = "=\(.*\)"/\1/p' Cargo.toml)
 APT_PACKAGES  := postgresql-server-dev-$(PG_MAJOR) sudo
 PSQL          := psql -X -q -v ON_ERROR_STOP=1 "host=$(PG_SOCKET) dbname=$(DB) user=$(DB_ROLE)"
-DATABASE_URL  ?= host=$(PG_SOCKET) dbname=$(DB) user=$(DB_ROLE)
+# The worker logs in as a least-privileged role (member of storesync_ingest only) over TCP
+# with a generated password kept in a git-ignored file; DB admin actions use $(DB_ROLE).
+WORKER_ROLE   ?= storesync_worker
+WORKER_PASSWORD_FILE ?= .worker-password
 WORKER_BIN    := target/release/storesync-worker
 
 .PHONY: help deps apt cargo-pgrx pgrx-init db extension worker database demo-source run test \
-        lint unit pgtest e2e clean bench bench-smoke bench-profile
+        lint unit pgtest e2e clean bench bench-smoke bench-profile worker-role fuzz
 
 help:
 	@echo "make run    set up everything, then serve webhooks on $(LISTEN)"
@@ -55,9 +58,13 @@ pgrx-init: cargo-pgrx
 	@grep -qs '^pg$(PG_MAJOR) = "$(PG_CONFIG)"' $${PGRX_HOME:-$$HOME/.pgrx}/config.toml || \
 	  cargo pgrx init --pg$(PG_MAJOR) $(PG_CONFIG)
 
+# Runs a command with every inherited descriptor above stderr closed. A server started under
+# `flock <lock> make …` would otherwise inherit the lock and hold it for as long as it runs.
+CLOSE_FDS := bash -c 'for fd in $$(ls /proc/$$$$/fd); do [ "$$fd" -gt 2 ] && eval "exec $$fd>&-"; done 2>/dev/null; exec "$$@"' close-fds
+
 # The cluster, a role for this OS user (peer authentication over the socket) and the database.
 db: apt
-	@pg_ctlcluster $(PG_MAJOR) $(PG_CLUSTER) status >/dev/null 2>&1 || pg_ctlcluster $(PG_MAJOR) $(PG_CLUSTER) start
+	@pg_ctlcluster $(PG_MAJOR) $(PG_CLUSTER) status >/dev/null 2>&1 || $(CLOSE_FDS) pg_ctlcluster $(PG_MAJOR) $(PG_CLUSTER) start
 	@runuser -u postgres -- psql -X -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$(DB_ROLE)'" | grep -q 1 || \
 	  runuser -u postgres -- createuser --superuser $(DB_ROLE)
 	@psql -X -tAc "SELECT 1 FROM pg_database WHERE datname = '$(DB)'" "host=$(PG_SOCKET) dbname=postgres user=$(DB_ROLE)" | grep -q 1 || \
@@ -78,7 +85,21 @@ demo-source: database
 	@$(PSQL) -tAc "SELECT 1 FROM storesync.sources WHERE name = '$(DEMO_SOURCE)'" | grep -q 1 || \
 	  $(PSQL) -c "SELECT storesync.create_source('$(DEMO_SOURCE)', 'salla', 'signature', '$(DEMO_SECRET)')" >/dev/null
 
-run: demo-source worker
+# Login role $(WORKER_ROLE) IN ROLE storesync_ingest, its password generated once into
+# $(WORKER_PASSWORD_FILE) (mode 600, git-ignored). Idempotent; re-applies the password.
+worker-role: database
+	@if [ ! -s $(WORKER_PASSWORD_FILE) ]; then \
+	  (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(WORKER_PASSWORD_FILE)); \
+	fi
+	@chmod 600 $(WORKER_PASSWORD_FILE)
+	@printf '%s\n' \
+	  "SET client_min_messages = warning;" \
+	  "SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \\gexec" \
+	  "SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', :'role', :'pw') \\gexec" \
+	  "SELECT format('GRANT storesync_ingest TO %I', :'role') \\gexec" \
+	  | $(PSQL) -v role="$(WORKER_ROLE)" -v pw="$$(cat $(WORKER_PASSWORD_FILE))" >/dev/null
+
+run: demo-source worker worker-role
 	@echo
 	@echo "Send a first webhook (signed as Salla signs it) from another terminal:"
 	@echo "  body=tests/fixtures/salla/order.created.v2.docs.json"
@@ -86,7 +107,9 @@ run: demo-source worker
 	@echo "  curl -i http://$(LISTEN)/webhooks/$(DEMO_SOURCE) -H 'Content-Type: application/json' -H \"X-Salla-Signature: \$$sig\" --data-binary @\$$body"
 	@echo "  psql -d $(DB) -c 'SELECT order_id, status_slug, total, currency FROM storesync.orders'"
 	@echo
-	DATABASE_URL="$(DATABASE_URL)" $(WORKER_BIN) serve --listen $(LISTEN)
+	@port=$$($(PSQL) -tAc 'SHOW port'); \
+	DATABASE_URL="host=127.0.0.1 port=$$port dbname=$(DB) user=$(WORKER_ROLE) password=$$(cat $(WORKER_PASSWORD_FILE))" \
+	  exec $(WORKER_BIN) serve --listen $(LISTEN)
 
 ## --- tests --------------------------------------------------------------------------------
 
@@ -129,6 +152,20 @@ bench-smoke: db extension worker
 # Where the time goes: callgrind on a backend running storesync.ingest and on the worker.
 bench-profile: db extension worker
 	WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" bash bench/profile.sh
+
+## --- fuzzing (not part of `make test`) ---------------------------------------------------------
+
+# Coverage-guided fuzzing of payload parsing and mapping (extension/fuzz), seeded with the
+# fixtures, for FUZZ_SECONDS. Stable Rust: `-s none` (no sanitizer, which needs nightly).
+FUZZ_SECONDS ?= 300
+fuzz:
+	@cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+	@mkdir -p extension/fuzz/corpus/mapping
+	@for f in tests/fixtures/salla/*.json; do \
+	  { printf '\000'; cat $$f; } > extension/fuzz/corpus/mapping/seed-salla-$$(basename $$f); done
+	@for f in tests/fixtures/flavours/*.json; do \
+	  { printf '\001'; cat $$f; } > extension/fuzz/corpus/mapping/seed-flavours-$$(basename $$f); done
+	cd extension && cargo fuzz run -s none mapping -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536
 
 clean:
 	cargo clean

@@ -199,7 +199,9 @@ class Server:
 
 def start_worker(pool):
     return Server([CONFIG["worker"], "serve", "--database-url", conninfo(CONFIG["db"]),
-                   "--listen", "127.0.0.1:0", "--pool-size", str(pool)],
+                   "--listen", "127.0.0.1:0", "--pool-size", str(pool),
+                   # Measure the pipeline, not the overload guard (default 64 in flight).
+                   "--max-in-flight", "100000"],
                   {"RUST_LOG": CONFIG["worker_log"]})
 
 

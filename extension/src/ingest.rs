@@ -9,7 +9,7 @@ use crate::model::Change;
 use crate::outcome::{Outcome, Rejection};
 use crate::platforms::{Mapped, Platform};
 use crate::values::{FieldError, Timestamp};
-use crate::{envelope, signature, statements, values, write};
+use crate::{envelope, guard, signature, statements, values, write};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult};
@@ -40,18 +40,26 @@ enum Strategy {
 /// object (names in any case), and the raw body. Returns
 /// `{status, event_id, http_status, error, message}`; status is processed, duplicate, ignored,
 /// failed (stored, not mappable) or rejected (nothing stored).
-#[pg_extern(volatile, parallel_unsafe)]
+///
+/// SECURITY: `SECURITY DEFINER` with a fixed `search_path`: the worker's role
+/// (`storesync_ingest`) may execute this function but read no table, so this is the one door
+/// through which it touches the schema; every statement below names `storesync.` objects
+/// explicitly. Errors leave with their SQLSTATE but a fixed message (see [`guard`]).
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn ingest(source: Option<&str>, headers: Option<JsonB>, body: Option<&[u8]>) -> JsonB {
     let headers = headers.map(|h| h.0).unwrap_or(Value::Null);
-    let outcome = Spi::connect_mut(|client| {
-        ingest_delivery(client, source.unwrap_or(""), &headers, body.unwrap_or(&[]))
-    })
-    .unwrap_or_else(|e| {
-        ereport!(
-            ERROR,
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("storesync.ingest failed: {e}")
-        );
+    let outcome = guard::sanitize_errors("storesync.ingest", || {
+        Spi::connect_mut(|client| {
+            ingest_delivery(client, source.unwrap_or(""), &headers, body.unwrap_or(&[]))
+        })
+        .unwrap_or_else(|e| {
+            ereport!(
+                ERROR,
+                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                format!("storesync.ingest failed: {e}")
+            );
+        })
     });
     JsonB(outcome.to_json())
 }
@@ -133,7 +141,16 @@ fn ingest_delivery(
         return Ok(Outcome::Duplicate { event_id: existing });
     };
     let ctx = write::Context { store_id, event_ts };
-    write::apply_all(client, &ctx, &changes)?;
+    // A payload the typed tables refuse (a date or number beyond PostgreSQL's range, …) is
+    // kept as a failed event with none of its typed rows, like any other unmappable payload.
+    match guard::in_subtransaction(|| write::apply_all(client, &ctx, &changes)) {
+        Ok(written) => written?,
+        Err(code) => {
+            let reason = format!("the typed rows could not be written (SQLSTATE {code})");
+            mark_failed(client, event_id, &reason)?;
+            return Ok(Outcome::Failed { event_id, reason });
+        }
+    }
     Ok(match (status, error) {
         ("processed", _) => Outcome::Processed { event_id },
         ("ignored", _) => Outcome::Ignored { event_id },
@@ -142,6 +159,17 @@ fn ingest_delivery(
             reason: reason.unwrap_or_default(),
         },
     })
+}
+
+/// Records that a stored event could not be mapped after all.
+fn mark_failed(client: &mut SpiClient<'_>, event_id: i64, reason: &str) -> SpiResult<()> {
+    let args: [DatumWithOid; 2] = [event_id.into(), reason.into()];
+    client.update(
+        "UPDATE storesync.events SET status = 'failed', error = $2 WHERE event_id = $1",
+        None,
+        &args,
+    )?;
+    Ok(())
 }
 
 /// The event status a mapping result stands for, its error, and the changes to apply.

@@ -8,6 +8,7 @@
 use pgrx::prelude::*;
 
 mod envelope;
+mod guard;
 mod ingest;
 mod model;
 mod outcome;
@@ -38,6 +39,8 @@ extension_sql_file!(
     name = "typed",
     requires = ["schema", "versions"]
 );
+// Roles and grants over everything above: last in the script (see sql/privileges.sql).
+extension_sql_file!("../../sql/privileges.sql", name = "privileges", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]
 mod tests;

@@ -77,4 +77,23 @@ mod tests {
         assert!(!signature_matches(b"k", b"body", &sig[..62]));
         assert!(!signature_matches(b"k", b"body", "zz"));
     }
+
+    #[test]
+    fn wrong_signatures_of_the_right_and_wrong_length_are_rejected() {
+        let sig = signature_hex(b"k", b"body");
+        // Right length, one digit off (first and last position).
+        for at in [0, 63] {
+            let mut wrong = sig.clone().into_bytes();
+            wrong[at] = if wrong[at] == b'0' { b'1' } else { b'0' };
+            let wrong = String::from_utf8(wrong).unwrap();
+            assert_eq!(wrong.len(), sig.len());
+            assert!(!signature_matches(b"k", b"body", &wrong));
+        }
+        // Wrong lengths: shorter, longer, empty.
+        assert!(!signature_matches(b"k", b"body", &sig[..63]));
+        assert!(!signature_matches(b"k", b"body", &format!("{sig}00")));
+        assert!(!signature_matches(b"k", b"body", ""));
+        // The right one, for contrast.
+        assert!(signature_matches(b"k", b"body", &sig));
+    }
 }

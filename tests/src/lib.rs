@@ -23,6 +23,8 @@ use tokio_postgres::{Client, NoTls};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+pub mod cluster;
+
 /// Prefix of every database the harness creates; leftovers of dead runs are dropped.
 const DB_PREFIX: &str = "storesync_e2e_";
 
@@ -416,6 +418,15 @@ impl Worker {
 
     /// As [`Worker::start`], with extra `serve` arguments (e.g. `--body-limit 1024`).
     pub async fn start_with(database_url: &str, extra_args: &[&str]) -> Self {
+        Self::start_with_env(database_url, extra_args, &[]).await
+    }
+
+    /// As [`Worker::start_with`], with extra environment variables (e.g. `RUST_LOG`).
+    pub async fn start_with_env(
+        database_url: &str,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         let bin = worker_bin();
         let mut child = Command::new(&bin)
             .arg("serve")
@@ -425,6 +436,7 @@ impl Worker {
             .arg("127.0.0.1:0")
             .args(extra_args)
             .env("DATABASE_URL", database_url)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,5 +1,7 @@
 //! Reading a webhook body within the size limit.
 
+use std::time::Duration;
+
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request},
@@ -8,11 +10,16 @@ use axum::{
 
 use crate::error::ApiError;
 
-/// Reads the whole body as raw bytes, refusing anything over `limit` bytes with 413.
+/// Reads the whole body as raw bytes, refusing anything over `limit` bytes with 413 and a
+/// body not complete within `deadline` with 408.
 ///
 /// The bytes are never parsed here: the extension verifies signatures over exactly these
 /// bytes, so they must reach it untouched.
-pub async fn read_limited(request: Request, limit: usize) -> Result<Bytes, ApiError> {
+pub async fn read_limited(
+    request: Request,
+    limit: usize,
+    deadline: Duration,
+) -> Result<Bytes, ApiError> {
     // SECURITY: a declared length over the limit is refused before a single byte is read,
     // so an oversized upload costs nothing (and an `Expect: 100-continue` sender never
     // starts it). `DefaultBodyLimit` alone would read a first chunk before refusing.
@@ -26,13 +33,16 @@ pub async fn read_limited(request: Request, limit: usize) -> Result<Bytes, ApiEr
     }
     // SECURITY: `DefaultBodyLimit::max(limit)`, set in `app()`, makes this stop reading a
     // chunked (or lying) body as soon as it passes the limit, instead of buffering it all.
-    Bytes::from_request(request, &())
+    // SECURITY: a client trickling its body a byte at a time cannot hold the request (and
+    // a place among `--max-in-flight`) longer than `deadline`.
+    let read = tokio::time::timeout(deadline, Bytes::from_request(request, &()))
         .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge { limit }
-            } else {
-                ApiError::BadRequest("the request body could not be read")
-            }
-        })
+        .map_err(|_| ApiError::BodyTimeout)?;
+    read.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit }
+        } else {
+            ApiError::BadRequest("the request body could not be read")
+        }
+    })
 }

@@ -4,7 +4,7 @@ use std::{str::FromStr, time::Duration};
 
 use clap::{builder::RangedU64ValueParser, Args, Parser, Subcommand};
 
-use crate::Limits;
+use crate::{listen::ConnectionLimits, Limits};
 
 /// Receives store webhooks over HTTP and hands each one to `storesync.ingest()` in PostgreSQL.
 #[derive(Parser)]
@@ -60,6 +60,28 @@ pub struct ServeArgs {
     #[arg(long, env = "STORESYNC_DB_TIMEOUT_MS", value_name = "MS", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub db_timeout: u64,
+
+    /// Longest a client may take to send a request's headers, in seconds; the connection is
+    /// closed after.
+    #[arg(long, env = "STORESYNC_HEADER_TIMEOUT", value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+
+    /// Longest a client may take to send a webhook body once its headers are in, in seconds
+    /// (answered 408 after).
+    #[arg(long, env = "STORESYNC_BODY_TIMEOUT", value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: u64,
+
+    /// Most webhook requests in progress at once; more are answered 503 `overloaded`.
+    #[arg(long, env = "STORESYNC_MAX_IN_FLIGHT", default_value_t = 64,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub max_in_flight: usize,
+
+    /// Most open client connections; more wait to be accepted until one closes.
+    #[arg(long, env = "STORESYNC_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_connections: usize,
 }
 
 /// `DATABASE_URL` could not be parsed.
@@ -80,6 +102,18 @@ impl ServeArgs {
             body_limit: self.body_limit,
             request_timeout: Duration::from_secs(self.request_timeout),
             db_timeout: Duration::from_millis(self.db_timeout),
+            body_timeout: Duration::from_secs(self.body_timeout),
+            max_in_flight: self.max_in_flight,
+        }
+    }
+
+    /// The connection limits these options describe.
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            header_timeout: Duration::from_secs(self.header_timeout),
+            max_connections: self.max_connections,
+            // Whatever is in progress at a stop gets its full request budget.
+            shutdown_grace: Duration::from_secs(self.request_timeout + 1),
         }
     }
 }
@@ -111,6 +145,25 @@ mod tests {
         assert_eq!(limits.body_limit, 1_048_576);
         assert_eq!(limits.request_timeout, Duration::from_secs(25));
         assert_eq!(limits.db_timeout, Duration::from_millis(1000));
+        assert_eq!(limits.body_timeout, Duration::from_secs(10));
+        assert_eq!(limits.max_in_flight, 64);
+        let connections = args.connection_limits();
+        assert_eq!(connections.header_timeout, Duration::from_secs(10));
+        assert_eq!(connections.max_connections, 1024);
+        // `Limits::default()` (used by tests and embedders) says the same as the flags.
+        let default = Limits::default();
+        assert_eq!(
+            (
+                default.body_limit,
+                default.request_timeout,
+                default.db_timeout
+            ),
+            (limits.body_limit, limits.request_timeout, limits.db_timeout)
+        );
+        assert_eq!(
+            (default.body_timeout, default.max_in_flight),
+            (limits.body_timeout, limits.max_in_flight)
+        );
     }
 
     #[test]

@@ -30,6 +30,12 @@ pub enum ApiError {
     /// The request took longer than `--request-timeout`.
     #[error("the request took too long; retry later")]
     Timeout,
+    /// The client took longer than `--body-timeout` to send the body.
+    #[error("the request body was not received in time")]
+    BodyTimeout,
+    /// More than `--max-in-flight` webhook requests at once.
+    #[error("too many requests in progress; retry later")]
+    Overloaded,
     /// No route matches the path.
     #[error("no such endpoint")]
     NotFound,
@@ -49,7 +55,10 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             // A timeout is answered 503, not 408: it almost always means the database was
             // slow, not the sender, and 503 + Retry-After tells the sender to try again.
-            Self::DatabaseUnavailable | Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::DatabaseUnavailable | Self::Timeout | Self::Overloaded => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -63,6 +72,8 @@ impl ApiError {
             Self::BadRequest(_) => "bad_request",
             Self::DatabaseUnavailable => "database_unavailable",
             Self::Timeout => "timeout",
+            Self::BodyTimeout => "request_timeout",
+            Self::Overloaded => "overloaded",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Internal(_) => "internal",

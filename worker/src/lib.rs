@@ -10,6 +10,8 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod headers;
+pub mod in_flight;
+pub mod listen;
 pub mod metrics;
 pub mod outcome;
 pub mod routes;
@@ -37,6 +39,23 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Longest we wait for a database connection (pool wait plus connect).
     pub db_timeout: Duration,
+    /// Longest the upload of a webhook body may take once the headers are in (408 after).
+    pub body_timeout: Duration,
+    /// Most webhook requests handled at once; more are answered 503 `overloaded` at once.
+    pub max_in_flight: usize,
+}
+
+impl Default for Limits {
+    /// The documented defaults of `storesync-worker serve`.
+    fn default() -> Self {
+        Self {
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(25),
+            db_timeout: Duration::from_millis(1000),
+            body_timeout: Duration::from_secs(10),
+            max_in_flight: 64,
+        }
+    }
 }
 
 /// What every handler shares: the connection pool and the limits.
@@ -56,6 +75,11 @@ pub fn app(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(
             limits.request_timeout,
             timeout::limit,
+        ))
+        // Outside the timeout, so a request refused for overload is answered at once.
+        .route_layer(middleware::from_fn_with_state(
+            in_flight::Slots::new(limits.max_in_flight),
+            in_flight::limit,
         ))
         .route_layer(middleware::from_fn(metrics::record));
 

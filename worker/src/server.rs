@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use tokio::net::TcpListener;
 
-use crate::{app, config::ServeArgs, db, metrics, AppState};
+use crate::{app, config::ServeArgs, db, listen, metrics, AppState};
 
 /// Why the server could not start or stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,8 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
         body_limit = limits.body_limit,
         request_timeout_s = limits.request_timeout.as_secs(),
         db_timeout_ms = limits.db_timeout.as_millis(),
+        max_in_flight = limits.max_in_flight,
+        max_connections = args.max_connections,
         "starting"
     );
 
@@ -60,9 +62,13 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
         pool: pool.clone(),
         limits,
     };
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    listen::serve(
+        listener,
+        app(state),
+        args.connection_limits(),
+        shutdown_signal(),
+    )
+    .await;
     upkeep.abort();
     pool.close();
     tracing::info!("stopped");

@@ -16,12 +16,18 @@ use tracing_subscriber::EnvFilter;
 /// plain text.
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = filter.add_directive(CLIENT_LIBRARY_CAP.parse().expect("a valid directive"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
+
+/// SECURITY: tokio-postgres logs every statement's parameters at debug level, and ours are
+/// the webhook's headers (signature, token) and body. Its records are capped at info whatever
+/// `RUST_LOG` says, so `RUST_LOG=debug` cannot leak them.
+pub const CLIENT_LIBRARY_CAP: &str = "tokio_postgres=info";
 
 /// The request-logging layer: method, route template, status and latency of every request.
 pub type Trace = TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RouteSpan>;

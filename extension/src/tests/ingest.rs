@@ -416,4 +416,37 @@ mod tests {
         }
         assert_eq!(count("SELECT count(*) FROM storesync.sources"), 1);
     }
+
+    #[pg_test]
+    fn a_row_the_database_refuses_fails_the_event_and_keeps_none_of_its_rows() {
+        shop();
+        // A constraint the fixture's order breaks: the insert fails inside ingest, after the
+        // order's customer was already written. Its DETAIL would quote the whole row.
+        Spi::run("ALTER TABLE storesync.orders ADD CONSTRAINT small CHECK (total < 1)").unwrap();
+        let out = deliver(ORDER_CREATED);
+        assert_eq!(out["status"], "failed", "{out}");
+        assert_eq!(out["http_status"], 200, "{out}");
+        let message = out["message"].as_str().unwrap();
+        assert!(message.contains("SQLSTATE 23514"), "{message}");
+        let order: Value = serde_json::from_str(ORDER_CREATED).unwrap();
+        let email = order["data"]["customer"]["email"].as_str().unwrap();
+        assert!(!message.contains(email), "{message}");
+        // The event is kept, as failed, with the same reason; none of its typed rows are.
+        let event = row("SELECT to_jsonb(e) FROM storesync.events e");
+        assert_eq!(event["status"], "failed");
+        assert_eq!(event["error"], message);
+        for table in ["customers", "orders", "order_items", "products"] {
+            assert_eq!(
+                count(&format!("SELECT count(*) FROM storesync.{table}")),
+                0,
+                "{table}"
+            );
+        }
+        // After a fix, replay maps it.
+        Spi::run("ALTER TABLE storesync.orders DROP CONSTRAINT small").unwrap();
+        let id = event["event_id"].as_i64().unwrap();
+        let status = text(&format!("SELECT status FROM storesync.replay({id})"));
+        assert_eq!(status.as_deref(), Some("processed"));
+        assert_eq!(count("SELECT count(*) FROM storesync.orders"), 1);
+    }
 }

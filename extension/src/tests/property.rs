@@ -1,7 +1,12 @@
-//! The out-of-order guarantee as a property: a random stream of events for a few stores
-//! (creates, full and partial updates, status changes, logins, deletes), delivered shuffled and
-//! with random duplicates, leaves the typed tables exactly as the ordered, duplicate-free
-//! delivery does.
+//! Properties over generated deliveries.
+//!
+//! - Out of order: a random stream of events for a few stores (creates, full and partial
+//!   updates, status changes, logins, deletes), delivered shuffled and with random duplicates,
+//!   leaves the typed tables exactly as the ordered, duplicate-free delivery does.
+//! - Bad input: thousands of mutated payloads (bit flips, truncations, wrong types, huge
+//!   numbers, deep nesting, `\u0000`, invalid UTF-8, gigantic strings), each correctly signed so
+//!   it reaches parsing and mapping, never raise an error, always get a clear status, and never
+//!   leave a typed row behind when they fail.
 
 #[pgrx::pg_schema]
 mod tests {
@@ -495,6 +500,336 @@ mod tests {
                 panic!("seed {seed}: the states differ\n{}", diff.join("\n"));
             }
             clear();
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Mutated payloads
+    // -----------------------------------------------------------------------------------------
+
+    /// The ways a payload is broken; each is applied at least `PER_KIND` times.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Mutation {
+        BitFlip,
+        Truncate,
+        WrongType,
+        HugeNumber,
+        DeepNesting,
+        Nul,
+        InvalidUtf8,
+        GiganticString,
+    }
+
+    const MUTATIONS: [Mutation; 8] = [
+        Mutation::BitFlip,
+        Mutation::Truncate,
+        Mutation::WrongType,
+        Mutation::HugeNumber,
+        Mutation::DeepNesting,
+        Mutation::Nul,
+        Mutation::InvalidUtf8,
+        Mutation::GiganticString,
+    ];
+    const PER_KIND: usize = 1_250;
+
+    /// Every JSON pointer into `v` (objects and arrays included), in document order.
+    fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                for (k, child) in o {
+                    let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                    out.push(p.clone());
+                    pointers(child, p, out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, child) in a.iter().enumerate() {
+                    let p = format!("{at}/{i}");
+                    out.push(p.clone());
+                    pointers(child, p, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A value of another JSON type than `v`.
+    fn wrong_type(rng: &mut Rng, v: &Value) -> Value {
+        let candidates = [
+            json!(null),
+            json!(true),
+            json!(-7),
+            json!(3.5),
+            json!("x"),
+            json!(""),
+            json!([]),
+            json!({}),
+            json!([{"id": null}]),
+            json!({"amount": "n/a", "currency": 1}),
+            json!({"date": 5, "timezone": "Mars/Base"}),
+        ];
+        loop {
+            let c = rng.pick(&candidates);
+            if std::mem::discriminant(c) != std::mem::discriminant(v) || c != v {
+                return c.clone();
+            }
+        }
+    }
+
+    /// A number (or number-like string) far outside what any column can hold.
+    fn huge_number(rng: &mut Rng) -> String {
+        let digits = "9".repeat(1 + rng.below(3000));
+        let options = [
+            format!("1e{}", 300 + rng.below(100_000)),
+            format!("-{digits}"),
+            digits.clone(),
+            format!("\"{digits}.{digits}\""),
+            "18446744073709551616".to_string(),
+            "-9223372036854775809".to_string(),
+            "1e-400".to_string(),
+            format!("\"{}\"", 10_i128.pow(30)),
+            "\"-0.0000000000000000000000000000000001\"".to_string(),
+            format!("{}", i64::MAX),
+            format!("{}", rng.next()),
+        ];
+        rng.pick(&options).clone()
+    }
+
+    /// `body` broken in one way. Structural mutations edit the parsed JSON and splice the raw
+    /// text of the new value in, so values JSON cannot carry through serde (huge numbers,
+    /// invalid UTF-8) can be produced too.
+    fn mutate(rng: &mut Rng, body: &str, kind: Mutation) -> Vec<u8> {
+        let mut bytes = body.as_bytes().to_vec();
+        let json: Value = serde_json::from_str(body).unwrap();
+        let mut ptrs = vec![];
+        pointers(&json, String::new(), &mut ptrs);
+        // Replaces the value at a random pointer with the raw JSON text `raw`.
+        let splice = |rng: &mut Rng, raw: &dyn Fn(&mut Rng, &Value) -> Vec<u8>| -> Vec<u8> {
+            let mut marked = json.clone();
+            let ptr = rng.pick(&ptrs).clone();
+            let old = marked.pointer(&ptr).cloned().unwrap_or(Value::Null);
+            let marker = "\u{1}MUTATION\u{1}";
+            *marked.pointer_mut(&ptr).unwrap() = Value::String(marker.into());
+            let text = marked.to_string();
+            let quoted = serde_json::to_string(marker).unwrap();
+            let at = text.find(&quoted).unwrap();
+            let mut out = text.as_bytes()[..at].to_vec();
+            out.extend(raw(rng, &old));
+            out.extend_from_slice(&text.as_bytes()[at + quoted.len()..]);
+            out
+        };
+        match kind {
+            Mutation::BitFlip => {
+                for _ in 0..(1 + rng.below(4)) {
+                    let i = rng.below(bytes.len());
+                    bytes[i] ^= 1 << rng.below(8);
+                }
+                bytes
+            }
+            Mutation::Truncate => {
+                bytes.truncate(rng.below(bytes.len()));
+                bytes
+            }
+            Mutation::WrongType => splice(rng, &|rng, old| {
+                wrong_type(rng, old).to_string().into_bytes()
+            }),
+            Mutation::HugeNumber => splice(rng, &|rng, _| huge_number(rng).into_bytes()),
+            Mutation::DeepNesting => splice(rng, &|rng, old| {
+                // Around serde_json's limit of 128 levels: some pass it, some do not.
+                let depth = 100 + rng.below(60);
+                let mut raw = "[".repeat(depth).into_bytes();
+                raw.extend(old.to_string().into_bytes());
+                raw.extend("]".repeat(depth).into_bytes());
+                raw
+            }),
+            Mutation::Nul => splice(rng, &|rng, old| {
+                let text = old.as_str().map_or_else(|| old.to_string(), str::to_string);
+                let cut = text
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .nth(rng.below(text.chars().count() + 1))
+                    .unwrap_or(text.len());
+                format!(
+                    "\"{}\\u0000{}\"",
+                    text[..cut].replace(['"', '\\'], ""),
+                    text[cut..].replace(['"', '\\'], "")
+                )
+                .into_bytes()
+            }),
+            Mutation::InvalidUtf8 => {
+                let junk: [&[u8]; 5] = [
+                    b"\xff",
+                    b"\xc3\x28",
+                    b"\xe2\x82",
+                    b"\xf0\x28\x8c\xbc",
+                    b"\xed\xa0\x80",
+                ];
+                let junk = rng.pick(&junk);
+                if rng.chance(50) {
+                    let i = rng.below(bytes.len() + 1);
+                    bytes.splice(i..i, junk.iter().copied());
+                    bytes
+                } else {
+                    splice(rng, &|_, _| {
+                        let mut raw = b"\"ok".to_vec();
+                        raw.extend_from_slice(junk);
+                        raw.push(b'"');
+                        raw
+                    })
+                }
+            }
+            Mutation::GiganticString => splice(rng, &|rng, _| {
+                let len = 1 + rng.below(300_000);
+                let unit = rng.pick(&["a", "\\u0645", "\u{645}", "9"]);
+                format!("\"{}\"", unit.repeat(len / unit.len().max(1))).into_bytes()
+            }),
+        }
+    }
+
+    /// A fingerprint of every typed row: counts and row hashes of each business table, and of
+    /// the typed state of stores (a store row itself is created on first sight of a merchant,
+    /// also for an event that then fails; its typed columns are not).
+    fn typed_fingerprint(query: &str) -> String {
+        text(query).unwrap_or_default()
+    }
+
+    fn fingerprint_query() -> String {
+        let tables: Vec<String> = Spi::connect(|client| {
+            client
+                .select(
+                    "SELECT relname::text FROM pg_class
+                     WHERE relnamespace = 'storesync'::regnamespace AND relkind = 'r'
+                       AND relname NOT IN ('events', 'sources', 'stores')
+                     ORDER BY relname",
+                    None,
+                    &[],
+                )
+                .unwrap()
+                .map(|row| row.get::<String>(1).unwrap().unwrap())
+                .collect()
+        });
+        assert!(tables.len() > 10, "typed tables: {tables:?}");
+        let parts: Vec<String> = tables
+            .iter()
+            .map(|t| {
+                format!("(SELECT count(*) || '/' || coalesce(sum(hashtext(x::text)::bigint), 0) FROM storesync.{t} x)")
+            })
+            .chain(std::iter::once(
+                "(SELECT count(*) || '/' || coalesce(sum(hashtext((to_jsonb(s) - 'store_id' - 'first_seen_at' - 'merchant_id' - 'platform')::text)::bigint), 0) FROM storesync.stores s WHERE field_ts <> '{}')".to_string(),
+            ))
+            .collect();
+        format!("SELECT concat_ws(' ', {})", parts.join(", "))
+    }
+
+    /// Seeds: every fixture, and a generated stream covering the mapped event families.
+    fn seeds() -> Vec<Delivery> {
+        let salla = [
+            ORDER_CREATED,
+            CUSTOMER_LOGIN,
+            CUSTOMER_CREATED,
+            PRODUCT_CREATED,
+            APP_AUTHORIZE,
+            APP_INSTALLED,
+        ];
+        let flavours = [
+            fixture!("flavours/customers.CREATE.docs.json"),
+            fixture!("flavours/order.delivery.created.DERIVED.json"),
+            fixture!("flavours/products.CREATED.DERIVED.json"),
+        ];
+        let mut out: Vec<Delivery> = salla
+            .iter()
+            .map(|b| Delivery {
+                flavours: false,
+                body: b.to_string(),
+                xid: None,
+            })
+            .chain(flavours.iter().map(|b| Delivery {
+                flavours: true,
+                body: b.to_string(),
+                xid: None,
+            }))
+            .collect();
+        out.extend(stream(42, 120));
+        out
+    }
+
+    fn send_bytes(flavours: bool, body: &[u8]) -> Value {
+        if flavours {
+            ingest_raw("pos", json!({"x-flavours-token": FLAVOURS_TOKEN}), body)
+        } else {
+            let signature = crate::signature::signature_hex(SECRET.as_bytes(), body);
+            ingest_raw("shop", json!({"X-Salla-Signature": signature}), body)
+        }
+    }
+
+    #[pg_test]
+    fn mutated_payloads_get_a_clear_status_and_leave_no_typed_rows_when_they_fail() {
+        shop();
+        pos();
+        let seeds = seeds();
+        let query = fingerprint_query();
+        let mut rng = Rng(0x5EED);
+        let mut per_kind = [0usize; 8];
+        let mut statuses = std::collections::BTreeMap::<String, usize>::new();
+        let mut before = typed_fingerprint(&query);
+        for round in 0..PER_KIND {
+            for (k, kind) in MUTATIONS.iter().enumerate() {
+                let seed = rng.pick(&seeds).clone();
+                let body = mutate(&mut rng, &seed.body, *kind);
+                let out = send_bytes(seed.flavours, &body);
+                let status = out["status"].as_str().unwrap_or_default().to_string();
+                let http = out["http_status"].as_u64().unwrap_or_default();
+                let shown = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
+                let ctx = || format!("round {round}, {kind:?}: {shown} -> {out}");
+                match status.as_str() {
+                    "processed" | "ignored" | "duplicate" => assert_eq!(http, 200, "{}", ctx()),
+                    "failed" => {
+                        assert_eq!(http, 200, "{}", ctx());
+                        assert!(out["event_id"].as_i64().is_some(), "{}", ctx());
+                        assert!(
+                            out["message"].as_str().is_some_and(|m| !m.is_empty()),
+                            "{}",
+                            ctx()
+                        );
+                    }
+                    "rejected" => {
+                        assert_eq!(http, 400, "{}", ctx());
+                        assert!(
+                            out["error"].as_str().is_some_and(|m| !m.is_empty()),
+                            "{}",
+                            ctx()
+                        );
+                        assert!(
+                            out["message"].as_str().is_some_and(|m| !m.is_empty()),
+                            "{}",
+                            ctx()
+                        );
+                    }
+                    _ => panic!("unclear status: {}", ctx()),
+                }
+                assert!(!out.to_string().contains(SECRET), "{}", ctx());
+                let after = typed_fingerprint(&query);
+                if status != "processed" {
+                    assert_eq!(before, after, "typed rows changed: {}", ctx());
+                }
+                before = after;
+                per_kind[k] += 1;
+                *statuses.entry(status).or_default() += 1;
+            }
+            // Keep the tables small, so fingerprints stay cheap.
+            if round % 100 == 99 {
+                Spi::run("TRUNCATE storesync.events, storesync.stores CASCADE").unwrap();
+                before = typed_fingerprint(&query);
+            }
+        }
+        assert!(per_kind.iter().all(|n| *n >= PER_KIND), "{per_kind:?}");
+        assert!(per_kind.iter().sum::<usize>() >= 10_000);
+        // The mutations reach every outcome, not just the parser's refusals.
+        for status in ["processed", "failed", "rejected"] {
+            assert!(
+                statuses.get(status).copied().unwrap_or(0) > 50,
+                "{statuses:?}"
+            );
         }
     }
 }

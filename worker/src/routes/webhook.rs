@@ -26,7 +26,8 @@ pub async fn receive(
     let Path(source) =
         source.map_err(|_| ApiError::BadRequest("the webhook source in the path is not valid"))?;
     let headers = header_object(request.headers());
-    let body = body::read_limited(request, state.limits.body_limit).await?;
+    let body =
+        body::read_limited(request, state.limits.body_limit, state.limits.body_timeout).await?;
 
     let client = db::connection(&state.pool, state.limits.db_timeout).await?;
     let statement = client

@@ -26,8 +26,7 @@ pub fn state_with_database_down() -> AppState {
 pub fn state_with_database(connection_string: &str) -> AppState {
     let limits = Limits {
         body_limit: LIMIT,
-        request_timeout: Duration::from_secs(25),
-        db_timeout: Duration::from_millis(1000),
+        ..Limits::default()
     };
     let config = tokio_postgres::Config::from_str(connection_string).unwrap();
     AppState {
