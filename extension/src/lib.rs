@@ -37,6 +37,19 @@ extension_sql_file!(
     name = "typed",
     requires = ["schema", "versions"]
 );
+extension_sql_file!("../../sql/rfm.sql", name = "rfm", requires = ["typed"]);
+extension_sql_file!(
+    "../../sql/segment_map.sql",
+    name = "segment_map",
+    requires = ["rfm"]
+);
+extension_sql_file!(
+    "../../sql/rfm_views.sql",
+    name = "rfm_views",
+    requires = ["rfm"]
+);
+// Comments on everything in the schema, the generated Rust functions included: runs last.
+extension_sql_file!("../../sql/comments.sql", name = "comments", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]
 mod tests;

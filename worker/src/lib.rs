@@ -12,6 +12,7 @@ pub mod error;
 pub mod headers;
 pub mod metrics;
 pub mod outcome;
+pub mod rfm_timer;
 pub mod routes;
 pub mod server;
 pub mod simulate;

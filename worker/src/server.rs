@@ -4,7 +4,12 @@ use std::io::{self, Write};
 
 use tokio::net::TcpListener;
 
-use crate::{app, config::ServeArgs, db, metrics, AppState};
+use std::time::Duration;
+
+use crate::{app, config::ServeArgs, db, metrics, rfm_timer, AppState};
+
+/// How long shutdown waits for a refresh in progress.
+const TIMER_GRACE: Duration = Duration::from_secs(10);
 
 /// Why the server could not start or stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +44,7 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
         body_limit = limits.body_limit,
         request_timeout_s = limits.request_timeout.as_secs(),
         db_timeout_ms = limits.db_timeout.as_millis(),
+        rfm_refresh_interval_s = args.rfm_refresh_interval.as_secs_f64(),
         "starting"
     );
 
@@ -56,14 +62,30 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     drop(stdout);
 
     let upkeep = metrics::spawn_upkeep();
+    let (stop_timer, timer_stop) = tokio::sync::watch::channel(false);
+    let timer = rfm_timer::spawn(
+        pool.clone(),
+        args.rfm_refresh_interval,
+        limits.db_timeout,
+        timer_stop,
+    );
     let state = AppState {
         pool: pool.clone(),
         limits,
     };
-    axum::serve(listener, app(state))
+    let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        .await;
     upkeep.abort();
+    // A refresh in progress may finish (it is one transaction: stopping it loses nothing).
+    let _ = stop_timer.send(true);
+    if let Some(mut timer) = timer {
+        if tokio::time::timeout(TIMER_GRACE, &mut timer).await.is_err() {
+            tracing::warn!("RFM refresh still running at shutdown; abandoned (rolled back)");
+            timer.abort();
+        }
+    }
+    served?;
     pool.close();
     tracing::info!("stopped");
     Ok(())
