@@ -363,8 +363,7 @@ COMMENT ON COLUMN storesync.segment_changes.cause IS 'realtime, refresh or map.'
 
 -- RFM functions
 COMMENT ON FUNCTION storesync._rfm_map_changed() IS 'Internal trigger on rfm_segment_map: re-segments the scored customers whose segment the map changed (scores untouched) and records each move with cause map.';
-COMMENT ON FUNCTION storesync._rfm_orders_deleted() IS 'Internal trigger on orders (AFTER DELETE, per statement): rescores the customers of deleted counted orders.';
-COMMENT ON FUNCTION storesync._rfm_orders_inserted() IS 'Internal trigger on orders (AFTER INSERT, per statement): rescores the customers of new counted orders.';
+COMMENT ON FUNCTION storesync._rfm_orders_added_or_removed() IS 'Internal trigger on orders (AFTER INSERT and AFTER DELETE, per statement, transition table changed_rows): rescores the customers of the counted orders added or removed.';
 COMMENT ON FUNCTION storesync._rfm_orders_updated() IS 'Internal trigger on orders (AFTER UPDATE, per statement): rescores the customers whose counted orders changed (customer, date, total, currency, or whether the order counts); other updates cost one query.';
 COMMENT ON FUNCTION storesync._rfm_recency_cut(timestamp with time zone,integer) IS 'Internal: the earliest last-order time whose recency_days as of as_of is at most days (infinity for NULL).';
 COMMENT ON FUNCTION storesync._rfm_rescore(bigint,text,text[]) IS 'Internal: recomputes one customer''s figures from their counted orders (p_excluded: the statuses that do not count), rescores them against the store''s cut points, and records a segment change (cause realtime). Serialised per customer with an advisory lock.';

@@ -238,7 +238,9 @@ $$;
 -- Order triggers: statement-level, over the transition tables, and only for the customers whose
 -- counted orders actually changed (a status change between two counted statuses, or a stale
 -- redelivery that rewrites the same values, costs one query and no rescoring).
-CREATE FUNCTION storesync._rfm_orders_inserted()
+-- New orders (INSERT) and removed orders (DELETE): both triggers name their transition table
+-- changed_rows, so one function serves them.
+CREATE FUNCTION storesync._rfm_orders_added_or_removed()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
@@ -250,11 +252,11 @@ BEGIN
     SELECT array_agg(k.store_id ORDER BY k.store_id, k.customer_id),
            array_agg(k.customer_id ORDER BY k.store_id, k.customer_id), min(k.excluded)
       INTO stores, customers, excluded
-      FROM (SELECT DISTINCT n.store_id, n.customer_id, st.excluded_statuses::text AS excluded
-              FROM new_rows AS n, storesync.rfm_settings AS st
+      FROM (SELECT DISTINCT r.store_id, r.customer_id, st.excluded_statuses::text AS excluded
+              FROM changed_rows AS r, storesync.rfm_settings AS st
              WHERE st.realtime
-               AND storesync.rfm_counted(n.customer_id, n.order_date, n.status_slug, n.draft,
-                                         n.deleted_at, st.excluded_statuses)) AS k;
+               AND storesync.rfm_counted(r.customer_id, r.order_date, r.status_slug, r.draft,
+                                         r.deleted_at, st.excluded_statuses)) AS k;
     IF stores IS NOT NULL THEN
         PERFORM storesync._rfm_rescore_all(stores, customers, excluded::text[]);
     END IF;
@@ -300,39 +302,15 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION storesync._rfm_orders_deleted()
-RETURNS trigger
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    stores bigint[];
-    customers text[];
-    excluded text[];
-BEGIN
-    SELECT array_agg(k.store_id ORDER BY k.store_id, k.customer_id),
-           array_agg(k.customer_id ORDER BY k.store_id, k.customer_id), min(k.excluded)
-      INTO stores, customers, excluded
-      FROM (SELECT DISTINCT o.store_id, o.customer_id, st.excluded_statuses::text AS excluded
-              FROM old_rows AS o, storesync.rfm_settings AS st
-             WHERE st.realtime
-               AND storesync.rfm_counted(o.customer_id, o.order_date, o.status_slug, o.draft,
-                                         o.deleted_at, st.excluded_statuses)) AS k;
-    IF stores IS NOT NULL THEN
-        PERFORM storesync._rfm_rescore_all(stores, customers, excluded::text[]);
-    END IF;
-    RETURN NULL;
-END;
-$$;
-
 CREATE TRIGGER rfm_orders_inserted AFTER INSERT ON storesync.orders
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_orders_inserted();
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_orders_added_or_removed();
 CREATE TRIGGER rfm_orders_updated AFTER UPDATE ON storesync.orders
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_orders_updated();
 CREATE TRIGGER rfm_orders_deleted AFTER DELETE ON storesync.orders
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_orders_deleted();
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_orders_added_or_removed();
 
 -- ---------------------------------------------------------------------------------------------
 -- Segment map edits: re-segment, scores untouched

@@ -261,7 +261,28 @@ mod tests {
     }
 
     #[pg_test]
-    #[should_panic(expected = "no store")]
+    fn a_bulk_statement_marks_the_figures_stale_and_the_next_refresh_recounts() {
+        let s = new_store("bulk");
+        Spi::run(&format!(
+            "INSERT INTO storesync.orders
+                    (store_id, order_id, customer_id, status_slug, order_date, total, currency, source_ts)
+             SELECT {s}, 'o' || g, 'c' || g, 'completed',
+                    '{AS_OF}'::timestamptz - g * interval '1 hour', g, 'SAR', now()
+               FROM generate_series(1, 1500) AS g"
+        ))
+        .unwrap();
+        assert!(truth("SELECT figures_stale FROM storesync.rfm_settings"));
+        let scored = format!("SELECT count(*) FROM storesync.rfm_customers WHERE store_id = {s}");
+        assert_eq!(count(&scored), 0);
+        refresh(None);
+        assert!(!truth("SELECT figures_stale FROM storesync.rfm_settings"));
+        assert_eq!(count(&scored), 1500);
+        // c1: most recent, smallest total; c1500: oldest, largest; all one order.
+        assert_eq!(code_of(s, "c1"), "511");
+        assert_eq!(code_of(s, "c1500"), "115");
+    }
+
+    #[pg_test(error = "no store -1")]
     fn refreshing_an_unknown_store_is_an_error() {
         Spi::run("CALL storesync.refresh_rfm(-1)").unwrap();
     }

@@ -13,22 +13,6 @@ mod tests {
     use crate::tests::rfm_support::*;
     use crate::tests::support::*;
 
-    /// SplitMix64, seeded: a failure replays exactly.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
-
     const STATUSES: [&str; 8] = [
         "completed",
         "completed",
@@ -44,9 +28,9 @@ mod tests {
 
     /// Applies `steps` random changes to the orders of `stores`.
     fn random_history(rng: &mut Rng, stores: &[i64], steps: usize) {
-        let mut next_order = 0u64;
+        let mut next_order = 0usize;
         for _ in 0..steps {
-            let store = stores[rng.below(stores.len() as u64) as usize];
+            let store = stores[rng.below(stores.len())];
             let customer = format!("c{}", rng.below(25));
             let existing = format!("o{}", rng.below(next_order.max(1)));
             let sql = match rng.below(100) {
@@ -58,21 +42,21 @@ mod tests {
                         &format!("o{}", next_order - 1),
                         &customer,
                         rng.below(12) as i64 * 3,
-                        TOTALS[rng.below(TOTALS.len() as u64) as usize],
-                        STATUSES[rng.below(STATUSES.len() as u64) as usize],
+                        TOTALS[rng.below(TOTALS.len())],
+                        STATUSES[rng.below(STATUSES.len())],
                     );
                     continue;
                 }
                 55..=69 => format!(
                     "UPDATE storesync.orders SET status_slug = '{}' WHERE store_id = {store} AND order_id = '{existing}'",
-                    STATUSES[rng.below(STATUSES.len() as u64) as usize]
+                    STATUSES[rng.below(STATUSES.len())]
                 ),
                 70..=76 => format!(
                     "UPDATE storesync.orders SET customer_id = '{customer}' WHERE store_id = {store} AND order_id = '{existing}'"
                 ),
                 77..=82 => format!(
                     "UPDATE storesync.orders SET total = {} WHERE store_id = {store} AND order_id = '{existing}'",
-                    TOTALS[rng.below(TOTALS.len() as u64) as usize]
+                    TOTALS[rng.below(TOTALS.len())]
                 ),
                 83..=85 => format!(
                     "UPDATE storesync.orders SET draft = NOT draft WHERE store_id = {store} AND order_id = '{existing}'"
