@@ -20,7 +20,7 @@ mod tests {
         id: u64,
         customer: u64,
         date: &str,
-        total: f64,
+        total: u64,
         slug: &str,
         sent: &str,
     ) -> String {
@@ -85,7 +85,7 @@ mod tests {
             1,
             11,
             "2022-06-01",
-            100.0,
+            100,
             "completed",
             sent,
         ));
@@ -94,7 +94,7 @@ mod tests {
             2,
             12,
             "2022-06-10",
-            50.0,
+            50,
             "completed",
             sent,
         ));
@@ -103,7 +103,7 @@ mod tests {
             3,
             12,
             "2022-06-11",
-            50.0,
+            50,
             "completed",
             sent,
         ));
@@ -112,7 +112,7 @@ mod tests {
             4,
             13,
             "2022-06-20",
-            10.0,
+            10,
             "under_review",
             sent,
         ));
@@ -127,15 +127,7 @@ mod tests {
 
         // Customer 13 buys 300 on 2022-06-25: rescored against the cut points, at once
         // (5 days reaches R 4, 2 orders F 4, 310 only M 2: nobody had more than 100).
-        let big = salla(
-            "order.created",
-            5,
-            13,
-            "2022-06-25",
-            300.0,
-            "completed",
-            sent,
-        );
+        let big = salla("order.created", 5, 13, "2022-06-25", 300, "completed", sent);
         processed(&big);
         assert_eq!(figures(s), "11:1:100,12:2:100,13:2:310");
         assert_eq!(code_of(s, "13"), expected_code(s, "13"));
@@ -157,7 +149,7 @@ mod tests {
             5,
             13,
             "2022-06-25",
-            300.0,
+            300,
             "canceled",
             later,
         ));
@@ -170,7 +162,7 @@ mod tests {
             6,
             11,
             "2022-06-26",
-            999.0,
+            999,
             "canceled",
             later,
         ));
@@ -179,7 +171,7 @@ mod tests {
             6,
             11,
             "2022-06-26",
-            999.0,
+            999,
             "completed",
             sent,
         ));
@@ -191,7 +183,7 @@ mod tests {
             1,
             11,
             "2022-06-01",
-            100.0,
+            100,
             "completed",
             later,
         ));
@@ -204,7 +196,7 @@ mod tests {
             3,
             13,
             "2022-06-11",
-            50.0,
+            50,
             "completed",
             later,
         ));
@@ -217,7 +209,7 @@ mod tests {
             2,
             12,
             "2022-06-10",
-            50.0,
+            50,
             "delivered",
             "Tue Jun 28 2022 12:00:00 GMT+0300",
         ));
