@@ -39,6 +39,33 @@ extension_sql_file!(
     name = "typed",
     requires = ["schema", "versions"]
 );
+extension_sql_file!("../../sql/rfm.sql", name = "rfm", requires = ["typed"]);
+extension_sql_file!(
+    "../../sql/segment_map.sql",
+    name = "segment_map",
+    requires = ["rfm"]
+);
+extension_sql_file!(
+    "../../sql/rfm_views.sql",
+    name = "rfm_views",
+    requires = ["rfm"]
+);
+// Comments on everything in the schema, the functions written in Rust included.
+extension_sql_file!(
+    "../../sql/comments.sql",
+    name = "comments",
+    requires = [
+        "sources",
+        "inbox",
+        "segment_map",
+        "rfm_views",
+        ingest,
+        verify_signature,
+        sign,
+        replay,
+        replay_failed
+    ]
+);
 // Roles and grants over everything above: last in the script (see sql/privileges.sql).
 extension_sql_file!("../../sql/privileges.sql", name = "privileges", finalize);
 

@@ -82,6 +82,20 @@ pub struct ServeArgs {
     #[arg(long, env = "STORESYNC_MAX_CONNECTIONS", default_value_t = 1024,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub max_connections: usize,
+    /// How often to recompute RFM scores (`CALL storesync.refresh_rfm()`), e.g. `15m`, `1h`,
+    /// `30s`; `0` turns the timer off (schedule the refresh elsewhere, e.g. with pg_cron).
+    #[arg(long, env = "STORESYNC_RFM_REFRESH_INTERVAL", value_name = "DURATION",
+          default_value = "15m", value_parser = parse_interval)]
+    pub rfm_refresh_interval: Duration,
+}
+
+/// A duration such as `15m`, `1h 30m` or `45s` (humantime), or `0` for none.
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    if text.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    humantime::parse_duration(text.trim())
+        .map_err(|err| format!("{err} (use e.g. 15m, 1h, 30s, or 0 to turn the timer off)"))
 }
 
 /// `DATABASE_URL` could not be parsed.
@@ -164,6 +178,27 @@ mod tests {
             (default.body_timeout, default.max_in_flight),
             (limits.body_timeout, limits.max_in_flight)
         );
+        assert_eq!(args.rfm_refresh_interval, Duration::from_secs(15 * 60));
+    }
+
+    #[test]
+    fn rfm_refresh_interval_takes_human_durations_and_zero() {
+        let at = |text: &str| {
+            serve(&["--database-url", "x", "--rfm-refresh-interval", text]).rfm_refresh_interval
+        };
+        assert_eq!(at("0"), Duration::ZERO);
+        assert_eq!(at("1s"), Duration::from_secs(1));
+        assert_eq!(at("1h 30m"), Duration::from_secs(5400));
+        assert_eq!(at("15min"), Duration::from_secs(900));
+        let argv = [
+            "storesync-worker",
+            "serve",
+            "--database-url",
+            "x",
+            "--rfm-refresh-interval",
+            "soon",
+        ];
+        assert!(Cli::try_parse_from(argv).is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod in_flight;
 pub mod listen;
 pub mod metrics;
 pub mod outcome;
+pub mod rfm_timer;
 pub mod routes;
 pub mod server;
 pub mod simulate;

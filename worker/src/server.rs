@@ -4,7 +4,12 @@ use std::io::{self, Write};
 
 use tokio::net::TcpListener;
 
-use crate::{app, config::ServeArgs, db, listen, metrics, AppState};
+use std::time::Duration;
+
+use crate::{app, config::ServeArgs, db, listen, metrics, rfm_timer, AppState};
+
+/// How long shutdown waits for a refresh in progress.
+const TIMER_GRACE: Duration = Duration::from_secs(10);
 
 /// Why the server could not start or stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +46,7 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
         db_timeout_ms = limits.db_timeout.as_millis(),
         max_in_flight = limits.max_in_flight,
         max_connections = args.max_connections,
+        rfm_refresh_interval_s = args.rfm_refresh_interval.as_secs_f64(),
         "starting"
     );
 
@@ -58,6 +64,13 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     drop(stdout);
 
     let upkeep = metrics::spawn_upkeep();
+    let (stop_timer, timer_stop) = tokio::sync::watch::channel(false);
+    let timer = rfm_timer::spawn(
+        pool.clone(),
+        args.rfm_refresh_interval,
+        limits.db_timeout,
+        timer_stop,
+    );
     let state = AppState {
         pool: pool.clone(),
         limits,
@@ -70,6 +83,14 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     )
     .await;
     upkeep.abort();
+    // A refresh in progress may finish (it is one transaction: stopping it loses nothing).
+    let _ = stop_timer.send(true);
+    if let Some(mut timer) = timer {
+        if tokio::time::timeout(TIMER_GRACE, &mut timer).await.is_err() {
+            tracing::warn!("RFM refresh still running at shutdown; abandoned (rolled back)");
+            timer.abort();
+        }
+    }
     pool.close();
     tracing::info!("stopped");
     Ok(())

@@ -1,10 +1,15 @@
 //! In-database tests (`cargo pgrx test`). Each `#[pg_test]` runs in a transaction that is rolled
 //! back afterwards, so tests do not see each other's rows.
 
+mod comments;
 mod flavours;
 mod ingest;
 mod property;
 mod replay;
+mod rfm;
+mod rfm_realtime;
+mod rfm_reference;
+mod rfm_support;
 mod salla_app;
 mod salla_carts;
 mod salla_catalog;

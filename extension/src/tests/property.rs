@@ -16,28 +16,6 @@ mod tests {
 
     use crate::tests::support::*;
 
-    /// SplitMix64: a small seeded generator, so a failing seed can be replayed exactly.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-        fn chance(&mut self, percent: u64) -> bool {
-            self.next() % 100 < percent
-        }
-        fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-            &items[self.below(items.len())]
-        }
-    }
-
     const NAMES: [&str; 5] = ["Amal", "Badr", "Dana", "Fahd", "Hind"];
     const CITIES: [&str; 4] = ["الرياض", "جدة", "مكة", "الدمام"];
     const SLUGS: [(&str, &str); 5] = [
