@@ -27,19 +27,19 @@ mod tests {
     const TOTALS: [&str; 5] = ["10", "20", "20", "35.50", "100"];
 
     /// Applies `steps` random changes to the orders of `stores`.
-    fn random_history(rng: &mut Rng, stores: &[i64], steps: usize) {
-        let mut next_order = 0usize;
+    /// `next_order`: the number of the next new order (ids stay unique across calls).
+    fn random_history(rng: &mut Rng, stores: &[i64], steps: usize, next_order: &mut usize) {
         for _ in 0..steps {
             let store = stores[rng.below(stores.len())];
             let customer = format!("c{}", rng.below(25));
-            let existing = format!("o{}", rng.below(next_order.max(1)));
+            let existing = format!("o{}", rng.below((*next_order).max(1)));
             let sql = match rng.below(100) {
                 0..=54 => {
-                    next_order += 1;
+                    *next_order += 1;
                     // Few distinct days and totals: ties everywhere.
                     order(
                         store,
-                        &format!("o{}", next_order - 1),
+                        &format!("o{}", *next_order - 1),
                         &customer,
                         rng.below(12) as i64 * 3,
                         TOTALS[rng.below(TOTALS.len())],
@@ -195,9 +195,10 @@ mod tests {
                 .map(|i| new_store(&format!("ref-{seed}-{i}")))
                 .collect();
             // Cut points from an early state, so real-time rescoring runs during the history.
-            random_history(&mut rng, &stores, 60);
+            let mut next_order = 0;
+            random_history(&mut rng, &stores, 60, &mut next_order);
             refresh(None);
-            random_history(&mut rng, &stores, 340);
+            random_history(&mut rng, &stores, 340, &mut next_order);
             // The figures the triggers kept, ranked by the usual refresh.
             refresh(None);
             assert_same(&stores, &format!("seed {seed}, refresh"));
@@ -219,7 +220,7 @@ mod tests {
     fn between_refreshes_a_value_the_refresh_saw_gets_its_exact_score() {
         let mut rng = Rng(99);
         let stores: Vec<i64> = (0..2).map(|i| new_store(&format!("rt-{i}"))).collect();
-        random_history(&mut rng, &stores, 300);
+        random_history(&mut rng, &stores, 300, &mut 0);
         refresh(None);
         let before = reference(&stores);
         // A new customer copies the orders of an existing one, in real time: same figures, so
