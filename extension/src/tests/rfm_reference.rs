@@ -85,13 +85,18 @@ mod tests {
         }
     }
 
-    /// Scores straight from the definitions: (store, customer) -> "code frequency monetary".
-    fn reference(stores: &[i64]) -> BTreeMap<(i64, String), String> {
-        let list = stores
+    /// `1,2,3`: store ids for an `IN (…)` list.
+    fn id_list(stores: &[i64]) -> String {
+        stores
             .iter()
             .map(i64::to_string)
             .collect::<Vec<_>>()
-            .join(",");
+            .join(",")
+    }
+
+    /// Scores straight from the definitions: (store, customer) -> "code frequency monetary".
+    fn reference(stores: &[i64]) -> BTreeMap<(i64, String), String> {
+        let list = id_list(stores);
         let rows = row(&format!(
             "SELECT coalesce(jsonb_agg(jsonb_build_array(store_id, customer_id, status_slug, draft,
                                                          deleted_at IS NULL,
@@ -151,11 +156,7 @@ mod tests {
     }
 
     fn scored(stores: &[i64]) -> BTreeMap<(i64, String), String> {
-        let list = stores
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
+        let list = id_list(stores);
         let rows = row(&format!(
             "SELECT coalesce(jsonb_agg(jsonb_build_array(store_id, customer_id,
                         rfm_code || ' ' || frequency || ' ' || (monetary::float8)::text)), '[]')
