@@ -267,6 +267,20 @@ impl TestDb {
             });
     }
 
+    /// `storesync.ingest(source, {"X-Salla-Signature": signature}, body)` on this connection;
+    /// the result object.
+    pub async fn ingest(&self, source: &str, signature: &str, body: &[u8]) -> serde_json::Value {
+        let row = self
+            .client
+            .query_one(
+                "SELECT storesync.ingest($1, jsonb_build_object('X-Salla-Signature', $2::text), $3)",
+                &[&source, &signature, &body],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("storesync.ingest failed: {}", describe(&e)));
+        row.get(0)
+    }
+
     /// Row counts of the storesync tables.
     pub async fn counts(&self) -> Counts {
         let row = self

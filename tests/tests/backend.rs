@@ -6,18 +6,10 @@ use storesync_tests::{describe, fixture, sign, TestDb};
 const SOURCE: &str = "salla-backend";
 const SECRET: &str = "e2e-backend-secret-4a7e90c1";
 
-/// `storesync.ingest` on the test's own connection; returns the result's status.
+/// `storesync.ingest` of a signed body on the test's own connection; the result's status.
 async fn ingest(db: &TestDb, body: &[u8]) -> String {
-    let headers = serde_json::json!({ "X-Salla-Signature": sign(SECRET, body) });
-    let row = db
-        .client()
-        .query_one(
-            "SELECT storesync.ingest($1, $2, $3) ->> 'status'",
-            &[&SOURCE, &headers, &body],
-        )
-        .await
-        .unwrap_or_else(|e| panic!("storesync.ingest failed: {}", describe(&e)));
-    row.get(0)
+    let result = db.ingest(SOURCE, &sign(SECRET, body), body).await;
+    result["status"].as_str().unwrap_or_default().to_string()
 }
 
 #[tokio::test]

@@ -555,21 +555,7 @@ async fn ingest_answers_the_same_from_sql() {
     let body = fixture("salla/customer.login.v2.docs.json");
     let signature = sign(SECRET, &body);
 
-    let ingest = |body: Vec<u8>, signature: String| {
-        let client = db.client();
-        async move {
-            let row = client
-                .query_one(
-                    "SELECT storesync.ingest($1, jsonb_build_object('X-Salla-Signature', $2::text), $3)",
-                    &[&SOURCE, &signature, &body],
-                )
-                .await
-                .unwrap_or_else(|e| panic!("ingest failed: {}", storesync_tests::describe(&e)));
-            row.get::<_, serde_json::Value>(0)
-        }
-    };
-
-    let first = ingest(body.clone(), signature.clone()).await;
+    let first = db.ingest(SOURCE, &signature, &body).await;
     for key in ["status", "event_id", "http_status", "error", "message"] {
         assert!(
             first.get(key).is_some(),
@@ -580,11 +566,13 @@ async fn ingest_answers_the_same_from_sql() {
     assert_eq!(first["http_status"], 200, "{first}");
     assert!(first["event_id"].as_i64().is_some(), "{first}");
 
-    let again = ingest(body.clone(), signature).await;
+    let again = db.ingest(SOURCE, &signature, &body).await;
     assert_eq!(again["status"], "duplicate", "{again}");
     assert_eq!(again["event_id"], first["event_id"], "{again}");
 
-    let bad = ingest(body, sign("not-the-secret", b"x")).await;
+    let bad = db
+        .ingest(SOURCE, &sign("not-the-secret", b"x"), &body)
+        .await;
     assert_eq!(bad["status"], "rejected", "{bad}");
     assert_eq!(bad["http_status"], 401, "{bad}");
     assert_eq!(bad["error"], "invalid_signature", "{bad}");
