@@ -119,8 +119,9 @@ lint: deps
 	cargo fmt --all -- --check
 	cargo clippy -q --workspace --all-targets -- -D warnings
 
+# Mapping, parsing and verification without PostgreSQL (storesync-core), and the worker.
 unit: deps
-	cargo test -q -p storesync-worker
+	cargo test -q -p storesync-core -p storesync-worker
 
 pgtest: deps db
 	@install -d -o postgres -g postgres $(PGRX_TEST_DATA)
@@ -155,17 +156,17 @@ bench-profile: db extension worker
 
 ## --- fuzzing (not part of `make test`) ---------------------------------------------------------
 
-# Coverage-guided fuzzing of payload parsing and mapping (extension/fuzz), seeded with the
+# Coverage-guided fuzzing of payload parsing and mapping (core/fuzz), seeded with the
 # fixtures, for FUZZ_SECONDS. Stable Rust: `-s none` (no sanitizer, which needs nightly).
 FUZZ_SECONDS ?= 300
 fuzz:
 	@cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
-	@mkdir -p extension/fuzz/corpus/mapping
+	@mkdir -p core/fuzz/corpus/mapping
 	@for f in tests/fixtures/salla/*.json; do \
-	  { printf '\000'; cat $$f; } > extension/fuzz/corpus/mapping/seed-salla-$$(basename $$f); done
+	  { printf '\000'; cat $$f; } > core/fuzz/corpus/mapping/seed-salla-$$(basename $$f); done
 	@for f in tests/fixtures/flavours/*.json; do \
-	  { printf '\001'; cat $$f; } > extension/fuzz/corpus/mapping/seed-flavours-$$(basename $$f); done
-	cd extension && cargo fuzz run -s none mapping -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536
+	  { printf '\001'; cat $$f; } > core/fuzz/corpus/mapping/seed-flavours-$$(basename $$f); done
+	cd core && cargo fuzz run -s none mapping -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536
 
 clean:
 	cargo clean

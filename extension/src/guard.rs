@@ -11,6 +11,7 @@ use std::panic::AssertUnwindSafe;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
+use storesync_core::sqlstate::is_transient;
 
 /// The five-character SQLSTATE of an error code, e.g. `23505`.
 pub fn sqlstate(code: PgSqlErrorCode) -> String {
@@ -20,21 +21,11 @@ pub fn sqlstate(code: PgSqlErrorCode) -> String {
         .collect()
 }
 
-/// True for SQLSTATEs that say "try again", not "this payload is bad": connection exceptions,
-/// transaction rollbacks (serialization failure, deadlock), insufficient resources, operator
-/// intervention (cancel, shutdown), lock not available, and internal errors.
-pub fn is_transient(sqlstate: &str) -> bool {
-    ["08", "40", "53", "54", "57", "58", "XX"]
-        .iter()
-        .any(|class| sqlstate.starts_with(class))
-        || sqlstate == "55P03"
-}
-
 /// The text an error carries once it leaves `what`: transient conditions keep PostgreSQL's
 /// message (it names no value: "deadlock detected", "canceling statement due to statement
 /// timeout"); everything else gets a fixed text with the SQLSTATE.
 fn sanitized_message(what: &str, code: &str, message: &str) -> String {
-    if is_transient(code) && code != "XX000" {
+    if is_transient(code) {
         format!("{what}: {message}")
     } else {
         format!("{what} failed (SQLSTATE {code}); the reason is withheld because it may quote the delivery")
@@ -62,7 +53,8 @@ pub fn sanitize_errors<R>(what: &'static str, f: impl FnOnce() -> R) -> R {
 }
 
 /// Runs `f` in a subtransaction. If it raises an error whose SQLSTATE says the data is at
-/// fault (not [`is_transient`]), everything `f` wrote is rolled back and the SQLSTATE is
+/// fault — neither [`is_transient`] nor an internal error (class XX), which blame the database
+/// or the code, not the payload — everything `f` wrote is rolled back and the SQLSTATE is
 /// returned; any other error is re-raised after the rollback.
 pub fn in_subtransaction<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     // SAFETY: the pattern PL/pgSQL's exception blocks use (pl_exec.c, exec_stmt_block):
@@ -93,7 +85,7 @@ pub fn in_subtransaction<T>(f: impl FnOnce() -> T) -> Result<T, String> {
                     }
                     CaughtError::RustPanic { .. } => caught.rethrow(),
                 };
-                if is_transient(&code) {
+                if is_transient(&code) || code.starts_with("XX") {
                     caught.rethrow();
                 }
                 Err(code)

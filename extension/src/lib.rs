@@ -1,24 +1,28 @@
 //! storesync: keeps PostgreSQL in step with e-commerce stores from their webhooks.
 //!
-//! `storesync.ingest(source, headers, body)` authenticates a delivery, records it in the
-//! `storesync.events` inbox (deduplicated by body hash, or the platform's delivery id) and maps it into typed tables, all in
-//! the caller's transaction. Platforms live under [`platforms`]; `storesync.replay` re-runs the
-//! mapping of stored events.
+//! `storesync.ingest(source, headers, body)` ([`ingest`]) runs the pipeline: [`auth`] finds
+//! the source and verifies the raw bytes, the body is parsed, [`apply`] maps the event and
+//! writes its typed rows ([`write`]), [`inbox`] records the delivery in `storesync.events`
+//! (deduplicated by body hash, or the platform's delivery id) — all in the caller's transaction.
+//! `storesync.replay` ([`replay`]) re-applies stored events through the same [`apply`].
+//! Everything that needs no PostgreSQL (parsing, platforms, mapping, typed rows, verification)
+//! is in the `storesync-core` crate.
 
 use pgrx::prelude::*;
 
-mod envelope;
+mod apply;
+mod auth;
 mod guard;
+mod inbox;
 mod ingest;
-mod model;
-mod outcome;
-mod platforms;
-mod record;
 mod replay;
 mod signature;
+mod spi;
 mod statements;
-mod values;
 mod write;
+
+// The core's modules, under the names the extension's code uses for them.
+use storesync_core::{body, model, outcome, platforms, rows, values, writes};
 
 ::pgrx::pg_module_magic!(name, version);
 

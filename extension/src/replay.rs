@@ -6,9 +6,10 @@
 //! once. Secrets redacted from the stored payload are treated as not sent, so a replay never
 //! overwrites the real ones.
 
-use crate::ingest::{classify, from_pg_micros};
+use crate::ingest::from_pg_micros;
+use crate::outcome::Status;
 use crate::platforms::Platform;
-use crate::write;
+use crate::{apply, inbox};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiResult};
@@ -116,7 +117,8 @@ fn run<T>(f: impl FnOnce(&mut SpiClient<'_>) -> SpiResult<T>) -> T {
     })
 }
 
-/// Replays one event; `None` if there is no such event.
+/// Replays one event through the same [`apply`] path as `ingest` (a payload the typed tables
+/// refuse fails this event only); `None` if there is no such event.
 fn replay_one(client: &mut SpiClient<'_>, event_id: i64) -> SpiResult<Option<ReplayRow>> {
     let args: [DatumWithOid; 1] = [event_id.into()];
     // Read-write: a read-only SPI call may not lock rows (FOR UPDATE) inside another function.
@@ -142,33 +144,29 @@ fn replay_one(client: &mut SpiClient<'_>, event_id: i64) -> SpiResult<Option<Rep
 
     let json: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
     let (status, error) = match (platform, store_id) {
-        (Some(platform), Some(store_id)) => match platform.envelope(&json, received_at) {
+        (Ok(platform), Some(store_id)) => match platform.envelope(&json, received_at) {
             Ok(env) => {
-                let (status, error, changes) = classify(platform.map(&env));
-                let ctx = write::Context {
-                    store_id,
-                    event_ts: env.time(),
-                };
-                write::apply_all(client, &ctx, &changes)?;
-                (status, error)
+                let mapping = apply::map(platform, &env);
+                let applied = apply::write(client, store_id, env.time(), mapping)?;
+                (applied.status, applied.error)
             }
-            Err(rejection) => ("failed", Some(rejection.message)),
+            Err(reject) => (Status::Failed, Some(reject.message())),
         },
         // Not reachable through ingest, which stores both; kept failed rather than guessed.
-        (None, _) => (
-            "failed",
-            Some("the event's source has an unknown platform".into()),
+        (Err(unknown), _) => (
+            Status::Failed,
+            Some(format!("the event's source has an {unknown}")),
         ),
-        (_, None) => ("failed", Some("the event names no store".into())),
+        (_, None) => (Status::Failed, Some("the event names no store".into())),
     };
-    let args: [DatumWithOid; 3] = [event_id.into(), status.into(), error.clone().into()];
-    client.update(
-        "UPDATE storesync.events SET status = $2, error = $3, replayed_at = now()
-         WHERE event_id = $1",
-        None,
-        &args,
-    )?;
-    Ok(Some((event_id, name, previous, status.to_string(), error)))
+    inbox::set_status(client, event_id, status, error.as_deref(), true)?;
+    Ok(Some((
+        event_id,
+        name,
+        previous,
+        status.as_str().to_string(),
+        error,
+    )))
 }
 
 extension_sql!(

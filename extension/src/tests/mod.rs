@@ -6,6 +6,7 @@ mod flavours;
 mod ingest;
 mod property;
 mod replay;
+mod replay_isolation;
 mod rfm;
 mod rfm_realtime;
 mod rfm_reference;

@@ -4,7 +4,7 @@
 mod tests {
     use pgrx::prelude::*;
 
-    use crate::record::Table;
+    use crate::rows::Table;
     use crate::tests::support::*;
 
     #[pg_test]

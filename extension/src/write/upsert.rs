@@ -5,7 +5,7 @@
 //! `jsonb_populate_record`; each column then keeps the value of the newest event that carried
 //! it (`storesync._pick`), and `field_ts` remembers that event's time per column.
 
-use crate::record::{Record, Table, Version};
+use crate::rows::{Record, Table, Version};
 use crate::statements;
 use crate::values::{timestamp_text, Timestamp};
 use pgrx::datum::DatumWithOid;
