@@ -28,6 +28,8 @@ PSQL          := psql -X -q -v ON_ERROR_STOP=1 "host=$(PG_SOCKET) dbname=$(DB) u
 WORKER_ROLE   ?= storesync_worker
 WORKER_PASSWORD_FILE ?= .worker-password
 WORKER_BIN    := target/release/storesync-worker
+# The traffic simulator: a binary of its own, so the worker carries no HTTP client or RNG.
+SIMULATE_BIN  := target/release/storesync-simulate
 
 .PHONY: help deps apt cargo-pgrx pgrx-init db extension worker database demo-source run test \
         lint unit pgtest e2e clean bench bench-smoke bench-profile worker-role fuzz
@@ -78,6 +80,10 @@ extension: deps
 worker:
 	cargo build --release -q -p storesync-worker
 
+.PHONY: simulator
+simulator:
+	cargo build --release -q -p storesync-simulate
+
 database: db extension
 	@$(PSQL) -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS storesync"
 
@@ -115,9 +121,19 @@ run: demo-source worker worker-role
 
 test: lint unit pgtest e2e bench-smoke
 
+# The simulator's dependencies stay out of the production worker: no HTTP client or HDR
+# histogram anywhere in its tree, no RNG, clock or signer of its own (tokio-postgres and the
+# metrics exporter use `rand` inside, which is theirs). `cargo tree` resolves without building.
+SIMULATOR_ONLY_DEPS := reqwest|hdrhistogram|rand|rand_chacha|chrono|hmac|sha2|hex
+
 lint: deps
 	cargo fmt --all -- --check
 	cargo clippy -q --workspace --all-targets -- -D warnings
+	@tree=$$(cargo tree -q -e normal -p storesync-worker --prefix depth); \
+	if grep -E '^[0-9]+(reqwest|hdrhistogram) ' <<< "$$tree" || \
+	   grep -E '^1($(SIMULATOR_ONLY_DEPS)) ' <<< "$$tree"; then \
+	  echo "storesync-worker depends on the simulator's crates above: they belong in simulate/"; exit 1; \
+	fi
 
 # Mapping, parsing and verification without PostgreSQL (storesync-core), and the worker.
 unit: deps
@@ -127,9 +143,10 @@ pgtest: deps db
 	@install -d -o postgres -g postgres $(PGRX_TEST_DATA)
 	cd extension && cargo pgrx test pg$(PG_MAJOR) --runas postgres --pgdata $(PGRX_TEST_DATA)
 
-e2e: database worker
+e2e: database worker simulator
 	STORESYNC_ADMIN_URL="host=$(PG_SOCKET) dbname=postgres user=$(DB_ROLE)" \
 	STORESYNC_WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" \
+	STORESYNC_SIMULATE_BIN="$(CURDIR)/$(SIMULATE_BIN)" \
 	cargo test -q -p storesync-tests
 
 ## --- benchmarks (BENCHMARKS.md) --------------------------------------------------------------
@@ -139,20 +156,20 @@ e2e: database worker
 # The benchmark uses its own databases ($(BENCH_DB), $(BENCH_DB)_tpl), dropped at the end.
 BENCH_DB ?= storesync_bench
 BENCH_ENV := BENCH_DB=$(BENCH_DB) PG_SOCKET=$(PG_SOCKET) DB_ROLE=$(DB_ROLE) \
-             WORKER_BIN="$(CURDIR)/$(WORKER_BIN)"
+             WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" SIMULATE_BIN="$(CURDIR)/$(SIMULATE_BIN)"
 
-bench: db extension worker
+bench: db extension worker simulator
 	$(BENCH_ENV) python3 bench/run.py
 
 # The whole harness on a few hundred events and a tiny RFM data set: checks it still works.
-bench-smoke: db extension worker
+bench-smoke: db extension worker simulator
 	$(BENCH_ENV) BENCH_DB=$(BENCH_DB)_smoke BENCH_SMOKE=1 BENCH_EVENTS=320 \
 	  BENCH_CONNECTIONS="8 32" BENCH_OPEN_SECONDS=1 BENCH_RESCORE_EVENTS=160 \
 	  BENCH_RFM_SIZES="2000:20000" BENCH_RFM_STORES=3 python3 bench/run.py
 
 # Where the time goes: callgrind on a backend running storesync.ingest and on the worker.
-bench-profile: db extension worker
-	WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" bash bench/profile.sh
+bench-profile: db extension worker simulator
+	WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" SIMULATE_BIN="$(CURDIR)/$(SIMULATE_BIN)" bash bench/profile.sh
 
 ## --- fuzzing (not part of `make test`) ---------------------------------------------------------
 

@@ -14,6 +14,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORKER=${WORKER_BIN:-$ROOT/target/release/storesync-worker}
+SIMULATE=${SIMULATE_BIN:-$ROOT/target/release/storesync-simulate}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 EVENTS=${PROFILE_EVENTS:-300}
 TOP=${PROFILE_TOP:-40}
@@ -59,7 +60,7 @@ start_cluster ""
 "${PSQL[@]}" -d profile -c 'SET client_min_messages = warning; CREATE EXTENSION storesync' \
   -c "SELECT storesync.create_source('bench', 'salla', 'signature', '$SECRET')" \
   -f "$ROOT/bench/sql/setup.sql" >/dev/null
-"$WORKER" simulate --emit-copy --count "$EVENTS" --only order.created --secret "$SECRET" \
+"$SIMULATE" --emit-copy --count "$EVENTS" --only order.created --secret "$SECRET" \
     --stores 10 --customers 5000 --products 500 |
   "${PSQL[@]}" -d profile -c 'COPY bench.payloads (seq, event, signature, body) FROM STDIN'
 # Warm the caches and the catalog before measuring.
@@ -88,7 +89,7 @@ worker_pid=$!
 for _ in $(seq 1 120); do grep -q 'listening on' "$DIR/worker.out" 2>/dev/null && break; sleep 0.5; done
 url=$(sed -n 's/^storesync-worker listening on //p' "$DIR/worker.out")
 # Another seed: new bodies of the same shapes (the backend run stored seed 1's).
-"$WORKER" simulate --url "$url" --source bench --secret "$SECRET" --count "$EVENTS" \
+"$SIMULATE" --url "$url" --source bench --secret "$SECRET" --count "$EVENTS" \
   --concurrency 1 --seed 2 --only order.created --stores 10 --customers 5000 --products 500 --quiet
 kill -TERM "$worker_pid"; wait "$worker_pid" 2>/dev/null || true; worker_pid=
 echo "-- worker, inclusive instructions per function (top $TOP)"

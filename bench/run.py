@@ -38,6 +38,7 @@ CONFIG = {
     "socket": env("PG_SOCKET", "/var/run/postgresql"),
     "role": env("DB_ROLE", "root"),
     "worker": env("WORKER_BIN", os.path.join(ROOT, "target/release/storesync-worker")),
+    "simulate": env("SIMULATE_BIN", os.path.join(ROOT, "target/release/storesync-simulate")),
     "pgbench": env("PGBENCH", shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"),
     "events": int(env("BENCH_EVENTS", "20000")),
     "connections": [int(c) for c in env("BENCH_CONNECTIONS", "8 32 64").split()],
@@ -137,7 +138,7 @@ def build_template():
     # The rescoring runs use twice their count: a first half to score, then the measured half.
     payloads = max(CONFIG["events"], 2 * CONFIG["rescore_events"])
     emit = subprocess.Popen(
-        [CONFIG["worker"], "simulate", "--emit-copy", "--count", str(payloads),
+        [CONFIG["simulate"], "--emit-copy", "--count", str(payloads),
          "--seed", str(CONFIG["seed"]), "--only", "order.created", "--secret", SECRET] + WORLD,
         stdout=subprocess.PIPE)
     load = subprocess.run(
@@ -214,7 +215,7 @@ def start_express(pool):
 
 def simulate(url, concurrency, count, rate=None, seed=None):
     seed = CONFIG["seed"] if seed is None else seed
-    cmd = [CONFIG["worker"], "simulate", "--url", url, "--source", SOURCE, "--secret", SECRET,
+    cmd = [CONFIG["simulate"], "--url", url, "--source", SOURCE, "--secret", SECRET,
            "--concurrency", str(concurrency), "--count", str(count), "--seed", str(seed),
            "--only", "order.created", "--json", "--quiet"] + WORLD
     if rate:

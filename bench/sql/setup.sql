@@ -3,7 +3,7 @@
 CREATE SCHEMA bench;
 COMMENT ON SCHEMA bench IS 'Benchmark inputs and baselines (make bench); not part of storesync.';
 
--- The webhooks every ingest contender receives, as `storesync-worker simulate --emit-copy`
+-- The webhooks every ingest contender receives, as `storesync-simulate --emit-copy`
 -- writes them (same seed, same bytes as the HTTP runs send).
 CREATE TABLE bench.payloads (
     seq        int PRIMARY KEY,

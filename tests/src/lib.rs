@@ -5,6 +5,7 @@
 //! Environment (set by the Makefile, defaults shown):
 //! - `STORESYNC_ADMIN_URL`: a superuser connection, `host=/var/run/postgresql user=root dbname=postgres`.
 //! - `STORESYNC_WORKER_BIN`: the worker, `<workspace>/target/release/storesync-worker`, else `target/debug`.
+//! - `STORESYNC_SIMULATE_BIN`: the traffic simulator, `<workspace>/target/release/storesync-simulate`, else `target/debug`.
 //! - `STORESYNC_E2E_KEEP=1`: keep the test databases (for debugging a failure).
 
 use std::collections::BTreeMap;
@@ -394,13 +395,25 @@ pub fn assert_fields(row: &BTreeMap<String, Option<String>>, expected: &[(&str, 
 
 /// The worker binary: `STORESYNC_WORKER_BIN`, else the workspace's release build, else debug.
 pub fn worker_bin() -> PathBuf {
-    if let Some(bin) = std::env::var_os("STORESYNC_WORKER_BIN") {
+    built_binary("STORESYNC_WORKER_BIN", "storesync-worker")
+}
+
+/// The traffic simulator: `STORESYNC_SIMULATE_BIN`, else the workspace's release build, else
+/// debug.
+pub fn simulate_bin() -> PathBuf {
+    built_binary("STORESYNC_SIMULATE_BIN", "storesync-simulate")
+}
+
+/// The binary `name` (also its package name): the path in `env`, else the workspace's release
+/// build, else its debug build.
+fn built_binary(env: &str, name: &str) -> PathBuf {
+    if let Some(bin) = std::env::var_os(env) {
         return PathBuf::from(bin);
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let candidates = [
-        root.join("target/release/storesync-worker"),
-        root.join("target/debug/storesync-worker"),
+        root.join("target/release").join(name),
+        root.join("target/debug").join(name),
     ];
     candidates
         .iter()
@@ -408,7 +421,7 @@ pub fn worker_bin() -> PathBuf {
         .cloned()
         .unwrap_or_else(|| {
             panic!(
-                "storesync-worker not found at {} or {}: build it (`cargo build --release -p storesync-worker`) or set STORESYNC_WORKER_BIN",
+                "{name} not found at {} or {}: build it (`cargo build --release -p {name}`) or set {env}",
                 candidates[0].display(),
                 candidates[1].display()
             )

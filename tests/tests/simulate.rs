@@ -1,8 +1,8 @@
-//! `storesync-worker simulate` against a real worker: what it reports is what was stored.
+//! `storesync-simulate` against a real worker: what it reports is what was stored.
 
 use std::process::Output;
 
-use storesync_tests::{worker_bin, TestDb, Worker};
+use storesync_tests::{simulate_bin, TestDb, Worker};
 
 const SOURCE: &str = "simulated";
 const SECRET: &str = "e2e-simulate-secret-81d3";
@@ -16,10 +16,8 @@ async fn setup() -> (TestDb, Worker) {
 }
 
 async fn simulate(url: &str, secret: &str, extra: &[&str]) -> (Output, serde_json::Value) {
-    let output = tokio::process::Command::new(worker_bin())
-        .args([
-            "simulate", "--url", url, "--source", SOURCE, "--secret", secret,
-        ])
+    let output = tokio::process::Command::new(simulate_bin())
+        .args(["--url", url, "--source", SOURCE, "--secret", secret])
         // A catalogue large enough that concurrent orders rarely share two rows: this test is
         // about counting, and a deadlock between two orders would turn one answer into a 503.
         .args(["--json", "--quiet", "--stores", "2", "--customers", "1000"])
@@ -27,7 +25,7 @@ async fn simulate(url: &str, secret: &str, extra: &[&str]) -> (Output, serde_jso
         .args(extra)
         .output()
         .await
-        .expect("storesync-worker simulate runs");
+        .expect("storesync-simulate runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let report = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
         panic!(

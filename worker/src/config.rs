@@ -20,8 +20,6 @@ pub struct Cli {
 pub enum Command {
     /// Serve the webhook HTTP API until SIGTERM or Ctrl-C.
     Serve(ServeArgs),
-    /// Send realistic signed Salla webhooks to a worker and report req/s and latency.
-    Simulate(crate::simulate::SimulateArgs),
 }
 
 /// Options of `storesync-worker serve`. Every flag can also be set from the environment.
@@ -139,10 +137,8 @@ mod tests {
 
     fn serve(args: &[&str]) -> ServeArgs {
         let argv = ["storesync-worker", "serve"].iter().chain(args);
-        match Cli::try_parse_from(argv).expect("arguments parse").command {
-            Command::Serve(args) => args,
-            Command::Simulate(_) => unreachable!("parsed `serve`"),
-        }
+        let Command::Serve(args) = Cli::try_parse_from(argv).expect("arguments parse").command;
+        args
     }
 
     #[test]

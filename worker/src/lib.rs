@@ -17,7 +17,6 @@ pub mod outcome;
 pub mod rfm_timer;
 pub mod routes;
 pub mod server;
-pub mod simulate;
 pub mod telemetry;
 pub mod timeout;
 

@@ -17,16 +17,5 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        // Exit 1 when any webhook got no 2xx answer, so scripts can tell; 2 when it could not run.
-        Command::Simulate(args) => match storesync_worker::simulate::run(args).await {
-            Ok(Some(summary)) if summary.non_2xx + summary.transport_errors > 0 => {
-                ExitCode::from(1)
-            }
-            Ok(_) => ExitCode::SUCCESS,
-            Err(err) => {
-                tracing::error!(error = %err, "simulate failed");
-                ExitCode::from(2)
-            }
-        },
     }
 }

@@ -1,5 +1,5 @@
-//! `simulate --emit-copy`: the same webhooks as a sending run, written as PostgreSQL COPY
-//! rows, so other drivers (pgbench, a peer receiver) can replay exactly the same bodies.
+//! `storesync-simulate --emit-copy`: the same webhooks as a sending run, written as PostgreSQL
+//! COPY rows, so other drivers (pgbench, a peer receiver) can replay exactly the same bodies.
 
 use std::io::{BufWriter, Write};
 
@@ -28,15 +28,9 @@ mod tests {
     use super::*;
     use clap::Parser;
 
-    #[derive(Parser)]
-    struct Wrapper {
-        #[command(flatten)]
-        args: SimulateArgs,
-    }
-
     #[test]
     fn rows_carry_the_signed_bodies_a_sending_run_sends() {
-        let args = Wrapper::parse_from(["x", "--seed", "4", "--secret", "k"]).args;
+        let args = SimulateArgs::parse_from(["storesync-simulate", "--seed", "4", "--secret", "k"]);
         let mut out = Vec::new();
         copy_rows(&args, 25, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
