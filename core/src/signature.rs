@@ -46,6 +46,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn signature_hex_matches_the_published_vectors() {
+        // tests/fixtures/salla_signature_vectors.json: every vector with an expected signature.
+        let vectors: serde_json::Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/salla_signature_vectors.json"
+        ))
+        .unwrap();
+        let mut checked = 0;
+        for vector in vectors["vectors"].as_array().unwrap() {
+            let Some(expected) = vector["expected_x_salla_signature"].as_str() else {
+                continue;
+            };
+            let raw = hex::decode(vector["raw_body_hex"].as_str().unwrap()).unwrap();
+            let secret = vector["secret"].as_str().unwrap().as_bytes();
+            assert_eq!(signature_hex(secret, &raw), expected, "{}", vector["name"]);
+            assert!(signature_matches(secret, &raw, expected));
+            checked += 1;
+        }
+        assert!(checked > 0, "no vector with an expected signature");
+    }
+
+    #[test]
     fn token_comparison() {
         assert!(token_matches(b"tok", b"tok"));
         assert!(!token_matches(b"tok", b"tok "));

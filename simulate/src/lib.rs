@@ -19,8 +19,6 @@ pub mod stats;
 use std::time::Duration;
 
 use clap::{builder::RangedU64ValueParser, Parser};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 pub use payloads::{Generator, Kind, Payload, World};
 pub use stats::Summary;
@@ -168,11 +166,7 @@ pub enum SimulateError {
 }
 
 /// Lowercase hex HMAC-SHA256 of `body` keyed by `secret`: Salla's `X-Salla-Signature`.
-pub fn sign(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
-}
+pub use storesync_core::signature::signature_hex as sign;
 
 /// Runs the simulator: sends (or, with `--emit-copy`, writes out) the webhooks and prints the
 /// report. Returns the summary of a sending run (`None` for `--emit-copy`).
@@ -189,31 +183,4 @@ pub async fn run(args: SimulateArgs) -> Result<Option<Summary>, SimulateError> {
         println!("{}", summary.to_text());
     }
     Ok(Some(summary))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sign_matches_a_published_vector() {
-        // From tests/fixtures/salla_signature_vectors.json.
-        let body = br#"{"event":"order.created","merchant":1234509876,"data":{"id":1}}"#;
-        let vectors: serde_json::Value = serde_json::from_str(include_str!(
-            "../../tests/fixtures/salla_signature_vectors.json"
-        ))
-        .unwrap();
-        let vector = vectors["vectors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["expected_x_salla_signature"].is_string())
-            .unwrap();
-        let raw = hex::decode(vector["raw_body_hex"].as_str().unwrap()).unwrap();
-        assert_eq!(
-            sign(vector["secret"].as_str().unwrap().as_bytes(), &raw),
-            vector["expected_x_salla_signature"].as_str().unwrap()
-        );
-        assert_ne!(sign(b"a", body), sign(b"b", body));
-    }
 }
