@@ -18,6 +18,9 @@
 --       figure written meanwhile is overwritten by an older count.
 --   storesync.rfm.refresh / storesync.rfm.refresh:<store>  two refreshes of one store never run
 --       at the same time.
+--
+-- This file: the settings, the segment map, the tables and the functions every part shares.
+-- rfm_realtime.sql keeps scores current as orders change; rfm_refresh.sql recomputes them.
 
 -- ---------------------------------------------------------------------------------------------
 -- Settings
@@ -30,6 +33,13 @@ CREATE TABLE storesync.rfm_settings (
     figures_stale       boolean NOT NULL DEFAULT false,
     updated_at          timestamptz NOT NULL DEFAULT now()
 );
+COMMENT ON TABLE storesync.rfm_settings IS 'RFM settings, one row, editable by analysts with UPDATE. A change to excluded_statuses, or switching realtime back on, marks the figures stale: the next refresh_rfm recounts them from the orders.';
+COMMENT ON COLUMN storesync.rfm_settings.singleton IS 'Always true: keeps the table to one row.';
+COMMENT ON COLUMN storesync.rfm_settings.excluded_statuses IS 'Order status slugs that do not count (Salla and Flavours share the vocabulary: Flavours delivery status 3 Canceled is canceled). Default {payment_pending,canceled,restored,restoring}.';
+COMMENT ON COLUMN storesync.rfm_settings.realtime IS 'Whether order changes rescore their customers in the same transaction (default true). Off: figures are not maintained and every refresh_rfm recounts them from the orders (bulk loads).';
+COMMENT ON COLUMN storesync.rfm_settings.default_rhythm_days IS 'Purchase rhythm (days between orders) churn_risk assumes for a customer with one order in a store where no customer has two: default 30.';
+COMMENT ON COLUMN storesync.rfm_settings.figures_stale IS 'Set when the figures in rfm_customers may not match the orders (rules changed, real time was off); the next refresh_rfm of every store recounts and clears it.';
+COMMENT ON COLUMN storesync.rfm_settings.updated_at IS 'When the settings last changed.';
 INSERT INTO storesync.rfm_settings DEFAULT VALUES;
 
 CREATE FUNCTION storesync._rfm_settings_changed()
@@ -50,6 +60,8 @@ $$;
 CREATE TRIGGER rfm_settings_changed BEFORE UPDATE ON storesync.rfm_settings
     FOR EACH ROW EXECUTE FUNCTION storesync._rfm_settings_changed();
 
+COMMENT ON FUNCTION storesync._rfm_settings_changed() IS 'Internal trigger on rfm_settings: marks the figures stale when the counting rules change or real time is switched back on.';
+
 -- ---------------------------------------------------------------------------------------------
 -- Segment map (rows in segment_map.sql)
 -- ---------------------------------------------------------------------------------------------
@@ -57,6 +69,9 @@ CREATE TABLE storesync.rfm_segment_map (
     rfm_code  text PRIMARY KEY CHECK (rfm_code ~ '^[1-5]{3}$'),
     segment   text NOT NULL CHECK (segment <> '')
 );
+COMMENT ON TABLE storesync.rfm_segment_map IS 'The segment of each RFM code: 125 rows, 11 segments by default (Champions, Loyal, Potential Loyalist, New Customers, Promising, Need Attention, About To Sleep, At Risk, Cannot Lose Them, Hibernating, Lost). Editable: INSERT, UPDATE or DELETE re-segments every scored customer at once, scores untouched, and records each move in rfm_segment_changes with cause map.';
+COMMENT ON COLUMN storesync.rfm_segment_map.rfm_code IS 'Three digits R, F, M, each 1 to 5 (5 best), e.g. 545.';
+COMMENT ON COLUMN storesync.rfm_segment_map.segment IS 'Segment name for the code.';
 
 -- ---------------------------------------------------------------------------------------------
 -- Per-customer figures and scores, cut points, history
@@ -77,6 +92,21 @@ CREATE TABLE storesync.rfm_customers (
     scored_at       timestamptz,
     PRIMARY KEY (store_id, customer_id)
 ) WITH (fillfactor = 80);
+COMMENT ON TABLE storesync.rfm_customers IS 'RFM figures and scores of every customer with at least one counted order, per store. Figures are kept up to date by the order triggers in the event''s transaction; scores are exact after refresh_rfm and, between refreshes, rescored against the store''s cut points when the customer''s figures change. Analysts read storesync.customer_rfm.';
+COMMENT ON COLUMN storesync.rfm_customers.store_id IS 'The store (stores.store_id).';
+COMMENT ON COLUMN storesync.rfm_customers.customer_id IS 'The customer (customers.customer_id).';
+COMMENT ON COLUMN storesync.rfm_customers.first_order_at IS 'order_date of the customer''s first counted order.';
+COMMENT ON COLUMN storesync.rfm_customers.last_order_at IS 'order_date of the customer''s latest counted order; recency_days counts from it.';
+COMMENT ON COLUMN storesync.rfm_customers.frequency IS 'Number of counted orders: not deleted, not draft, with a customer and an order date, status not in rfm_settings.excluded_statuses.';
+COMMENT ON COLUMN storesync.rfm_customers.monetary IS 'Sum of the totals of the counted orders (a missing total counts as 0).';
+COMMENT ON COLUMN storesync.rfm_customers.currency IS 'Currency of the counted orders (the greatest code if they differ).';
+COMMENT ON COLUMN storesync.rfm_customers.r_score IS 'Recency score 1-5: 1 + floor(5 * (store customers with a strictly larger recency_days) / n) at the last refresh; between refreshes, 1 + the number of rfm_cut_points.r_cuts reached. NULL until the store''s first refresh.';
+COMMENT ON COLUMN storesync.rfm_customers.f_score IS 'Frequency score 1-5: 1 + floor(5 * (store customers with a strictly smaller frequency) / n); between refreshes, 1 + the number of f_cuts reached. NULL until the store''s first refresh.';
+COMMENT ON COLUMN storesync.rfm_customers.m_score IS 'Monetary score 1-5: 1 + floor(5 * (store customers with a strictly smaller monetary) / n); between refreshes, 1 + the number of m_cuts reached. NULL until the store''s first refresh.';
+COMMENT ON COLUMN storesync.rfm_customers.rfm_code IS 'r_score, f_score and m_score as three digits, e.g. 545.';
+COMMENT ON COLUMN storesync.rfm_customers.segment IS 'Segment of rfm_code in rfm_segment_map.';
+COMMENT ON COLUMN storesync.rfm_customers.scored_at IS 'When the scores of this row were last written (by an event or a refresh that changed them).';
+COMMENT ON COLUMN storesync.rfm_customers.store_id IS 'The store (stores.store_id).';
 
 CREATE TABLE storesync.rfm_cut_points (
     store_id      bigint PRIMARY KEY REFERENCES storesync.stores,
@@ -88,6 +118,15 @@ CREATE TABLE storesync.rfm_cut_points (
     rhythm_days   numeric,
     refreshed_at  timestamptz NOT NULL
 );
+COMMENT ON TABLE storesync.rfm_cut_points IS 'Per store, what the last refresh_rfm found: the values that reach each score 2 to 5. Real-time rescoring gives 1 + the number of cut points a value reaches, which is the refresh''s exact score for every value the refresh saw.';
+COMMENT ON COLUMN storesync.rfm_cut_points.store_id IS 'The store (stores.store_id).';
+COMMENT ON COLUMN storesync.rfm_cut_points.as_of IS 'The as_of of the last refresh: recency_days was counted to it.';
+COMMENT ON COLUMN storesync.rfm_cut_points.customers IS 'Customers scored (n).';
+COMMENT ON COLUMN storesync.rfm_cut_points.r_cuts IS 'For R scores 2..5: the earliest last_order_at that reaches the score (infinity: no customer reached it). A last order at or after the cut has a recency_days at most the largest one that reached the score.';
+COMMENT ON COLUMN storesync.rfm_cut_points.f_cuts IS 'For F scores 2..5: the smallest frequency that reaches the score (9223372036854775807: no customer reached it).';
+COMMENT ON COLUMN storesync.rfm_cut_points.m_cuts IS 'For M scores 2..5: the smallest monetary that reaches the score (Infinity: no customer reached it).';
+COMMENT ON COLUMN storesync.rfm_cut_points.rhythm_days IS 'Mean purchase rhythm of the store''s customers with two or more counted orders (days between orders); churn_risk''s fallback for customers with one order.';
+COMMENT ON COLUMN storesync.rfm_cut_points.refreshed_at IS 'When the refresh ran (its transaction time).';
 
 CREATE TABLE storesync.rfm_segment_changes (
     change_id     bigint GENERATED ALWAYS AS IDENTITY,
@@ -100,6 +139,14 @@ CREATE TABLE storesync.rfm_segment_changes (
     PRIMARY KEY (store_id, change_id)
 );
 CREATE INDEX rfm_segment_changes_time_idx ON storesync.rfm_segment_changes (store_id, changed_at);
+COMMENT ON TABLE storesync.rfm_segment_changes IS 'History: every change of a customer''s segment, by an event (realtime), a refresh (refresh) or an edit of the segment map (map). from_segment NULL: the customer got a first segment; to_segment NULL: the customer no longer has a counted order.';
+COMMENT ON COLUMN storesync.rfm_segment_changes.change_id IS 'Increasing key.';
+COMMENT ON COLUMN storesync.rfm_segment_changes.store_id IS 'The store (stores.store_id).';
+COMMENT ON COLUMN storesync.rfm_segment_changes.customer_id IS 'The customer (customers.customer_id).';
+COMMENT ON COLUMN storesync.rfm_segment_changes.from_segment IS 'Segment before the change; NULL if none.';
+COMMENT ON COLUMN storesync.rfm_segment_changes.to_segment IS 'Segment after the change; NULL if none.';
+COMMENT ON COLUMN storesync.rfm_segment_changes.changed_at IS 'Transaction time of the change.';
+COMMENT ON COLUMN storesync.rfm_segment_changes.cause IS 'realtime (an order event), refresh (refresh_rfm) or map (rfm_segment_map edited).';
 
 -- ---------------------------------------------------------------------------------------------
 -- Definitions shared by the triggers, the refresh, the views and the tests
@@ -113,6 +160,7 @@ AS $$
            AND NOT coalesce(draft, false)
            AND (status_slug IS NULL OR status_slug <> ALL (coalesce(excluded, '{}')))
 $$;
+COMMENT ON FUNCTION storesync.rfm_counted(text,timestamp with time zone,text,boolean,timestamp with time zone,text[]) IS 'Whether an order counts for RFM: it has a customer and an order date, is not deleted or a draft, and its status slug is not in excluded (rfm_settings.excluded_statuses). A NULL status counts.';
 
 CREATE FUNCTION storesync.rfm_days(as_of timestamptz, at timestamptz)
 RETURNS int
@@ -120,6 +168,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT floor(extract(epoch FROM (as_of - at)) / 86400)::int
 $$;
+COMMENT ON FUNCTION storesync.rfm_days(timestamp with time zone,timestamp with time zone) IS 'Whole days from at to as_of: floor((as_of - at) / 86400 seconds).';
 
 CREATE FUNCTION storesync.rfm_score(value anycompatible, cuts anycompatiblearray)
 RETURNS int
@@ -127,6 +176,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT 1 + width_bucket(value, cuts)
 $$;
+COMMENT ON FUNCTION storesync.rfm_score(anycompatible,anycompatiblearray) IS '1 + the number of cut points (sorted ascending) that value reaches (is at least): the score a value gets against rfm_cut_points.';
 
 CREATE FUNCTION storesync.churn_risk(recency_days numeric, rhythm_days numeric)
 RETURNS int
@@ -136,6 +186,7 @@ AS $$
                 ELSE round(100 * (1 - exp(-greatest(recency_days, 0) / greatest(rhythm_days, 1))))::int
            END
 $$;
+COMMENT ON FUNCTION storesync.churn_risk(numeric,numeric) IS 'Churn risk 0-100 of a customer recency_days after their last order when they buy every rhythm_days days on average: round(100 * (1 - exp(-recency_days / rhythm_days))), rhythm at least 1 day, negative recency as 0. The chance that a customer still buying at that rhythm (a Poisson process) would have bought again by now: 0 right after an order, 63 after one rhythm, 86 after two, 95 after three. For a fixed rhythm it never falls as recency grows.';
 
 -- The cut point a recency score needs, as a time: a last order at or after it has
 -- recency_days <= days as of as_of (whole days counted in seconds, so daylight saving changes
@@ -147,396 +198,39 @@ AS $$
     SELECT coalesce(as_of - (days + 1) * interval '86400 seconds' + interval '1 microsecond',
                     'infinity'::timestamptz)
 $$;
+COMMENT ON FUNCTION storesync._rfm_recency_cut(timestamp with time zone,integer) IS 'Internal: the earliest last-order time whose recency_days as of as_of is at most days (infinity for NULL).';
 
--- ---------------------------------------------------------------------------------------------
--- Real time: recompute and rescore customers
--- ---------------------------------------------------------------------------------------------
--- The functions on this path run in every order event: they have no SET search_path clause
--- (its cost is a good part of theirs); every name in them is schema-qualified instead.
--- One customer: scalar parameters, so PL/pgSQL keeps one generic plan per statement instead of
--- planning the statement again on every call.
-CREATE FUNCTION storesync._rfm_rescore(p_store bigint, p_customer text, p_excluded text[])
-RETURNS void
-LANGUAGE plpgsql
+CREATE FUNCTION storesync.rfm_code(r int, f int, m int)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-BEGIN
-    -- The gate (shared), then the customer. The next statement takes a new snapshot: it sees
-    -- every order of a transaction that held this customer's lock before.
-    PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('storesync.rfm.gate', 0)),
-            pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('storesync.rfm.gate:' || p_store, 0)),
-            pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('storesync.rfm.customer:' || p_store || ':' || p_customer, 0));
-
-    WITH figures AS (
-        SELECT min(o.order_date) AS first_order_at, max(o.order_date) AS last_order_at,
-               count(*) AS frequency, coalesce(sum(o.total), 0) AS monetary,
-               max(o.currency) AS currency
-          FROM storesync.orders AS o
-         WHERE o.store_id = p_store AND o.customer_id = p_customer
-           AND storesync.rfm_counted(o.customer_id, o.order_date, o.status_slug, o.draft,
-                                     o.deleted_at, p_excluded)
-    ), scored AS (
-        SELECT f.*, s.r, s.f, s.m, s.r::text || s.f::text || s.m::text AS code
-          FROM figures AS f
-          LEFT JOIN storesync.rfm_cut_points AS cp ON cp.store_id = p_store
-         CROSS JOIN LATERAL (
-               SELECT storesync.rfm_score(f.last_order_at, cp.r_cuts) AS r,
-                      storesync.rfm_score(f.frequency, cp.f_cuts) AS f,
-                      storesync.rfm_score(f.monetary, cp.m_cuts) AS m) AS s
-         WHERE f.frequency > 0
-    ), before AS (
-        SELECT rc.segment FROM storesync.rfm_customers AS rc
-         WHERE rc.store_id = p_store AND rc.customer_id = p_customer
-    ), gone AS (
-        DELETE FROM storesync.rfm_customers AS rc
-         WHERE rc.store_id = p_store AND rc.customer_id = p_customer
-           AND NOT EXISTS (SELECT 1 FROM scored)
-        RETURNING NULL::text AS segment
-    ), kept AS (
-        INSERT INTO storesync.rfm_customers AS rc
-               (store_id, customer_id, first_order_at, last_order_at, frequency, monetary, currency,
-                r_score, f_score, m_score, rfm_code, segment, scored_at)
-        SELECT p_store, p_customer, s.first_order_at, s.last_order_at, s.frequency,
-               s.monetary, s.currency, s.r, s.f, s.m, s.code,
-               (SELECT m.segment FROM storesync.rfm_segment_map AS m WHERE m.rfm_code = s.code),
-               CASE WHEN s.code IS NOT NULL THEN now() END
-          FROM scored AS s
-        ON CONFLICT (store_id, customer_id) DO UPDATE SET
-               first_order_at = EXCLUDED.first_order_at, last_order_at = EXCLUDED.last_order_at,
-               frequency = EXCLUDED.frequency, monetary = EXCLUDED.monetary,
-               currency = EXCLUDED.currency, r_score = EXCLUDED.r_score,
-               f_score = EXCLUDED.f_score, m_score = EXCLUDED.m_score,
-               rfm_code = EXCLUDED.rfm_code, segment = EXCLUDED.segment,
-               scored_at = EXCLUDED.scored_at
-        RETURNING rc.segment
-    )
-    INSERT INTO storesync.rfm_segment_changes (store_id, customer_id, from_segment, to_segment, cause)
-    SELECT p_store, p_customer, (SELECT b.segment FROM before AS b), a.segment, 'realtime'
-      FROM (SELECT k.segment FROM kept AS k UNION ALL SELECT g.segment FROM gone AS g) AS a
-     WHERE a.segment IS DISTINCT FROM (SELECT b.segment FROM before AS b);
-END;
+    SELECT r::text || f::text || m::text
 $$;
+COMMENT ON FUNCTION storesync.rfm_code(int, int, int) IS 'The RFM code of three scores: r, f and m as three digits, e.g. rfm_code(5, 4, 5) = ''545''. NULL if a score is NULL.';
 
--- The customers a statement on orders touched: one by one, in a fixed order (so two
--- transactions never wait on each other's customer locks in a cycle). A bulk statement (more
--- than 1,000 of them: a load, a mass update) is not rescored customer by customer, which would
--- hold a lock per customer: it marks the figures stale, and the next refresh recounts them.
-CREATE FUNCTION storesync._rfm_rescore_all(stores bigint[], customers text[], excluded text[])
-RETURNS void
-LANGUAGE plpgsql
+CREATE FUNCTION storesync.rfm_rhythm_days(first_order_at timestamptz, last_order_at timestamptz,
+                                          frequency bigint)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-BEGIN
-    IF cardinality(stores) > 1000 THEN
-        UPDATE storesync.rfm_settings SET figures_stale = true WHERE NOT figures_stale;
-        RETURN;
-    END IF;
-    FOR i IN 1 .. coalesce(cardinality(stores), 0) LOOP
-        PERFORM storesync._rfm_rescore(stores[i], customers[i], excluded);
-    END LOOP;
-END;
+    SELECT CASE WHEN frequency > 1
+                THEN extract(epoch FROM (last_order_at - first_order_at)) / 86400 / (frequency - 1)
+           END
 $$;
+COMMENT ON FUNCTION storesync.rfm_rhythm_days(timestamptz, timestamptz, bigint) IS 'A customer''s purchase rhythm: the mean days between their counted orders, (last_order_at - first_order_at) / (frequency - 1) in days of 86400 seconds. NULL with fewer than two orders.';
 
--- Order triggers: statement-level, over the transition tables, and only for the customers whose
--- counted orders actually changed (a status change between two counted statuses, or a stale
--- redelivery that rewrites the same values, costs one query and no rescoring).
--- New orders (INSERT) and removed orders (DELETE): both triggers name their transition table
--- changed_rows, so one function serves them.
-CREATE FUNCTION storesync._rfm_orders_added_or_removed()
-RETURNS trigger
-LANGUAGE plpgsql
+-- Not STRICT and without a SET clause, so the planner inlines it: a filter on store_id or
+-- customer_id outside reaches the scan of orders (and its index).
+CREATE FUNCTION storesync._rfm_figures(excluded text[])
+RETURNS TABLE (store_id bigint, customer_id text, first_order_at timestamptz,
+               last_order_at timestamptz, frequency bigint, monetary numeric, currency text)
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-DECLARE
-    stores bigint[];
-    customers text[];
-    excluded text[];
-BEGIN
-    SELECT array_agg(k.store_id ORDER BY k.store_id, k.customer_id),
-           array_agg(k.customer_id ORDER BY k.store_id, k.customer_id), min(k.excluded)
-      INTO stores, customers, excluded
-      FROM (SELECT DISTINCT r.store_id, r.customer_id, st.excluded_statuses::text AS excluded
-              FROM changed_rows AS r, storesync.rfm_settings AS st
-             WHERE st.realtime
-               AND storesync.rfm_counted(r.customer_id, r.order_date, r.status_slug, r.draft,
-                                         r.deleted_at, st.excluded_statuses)) AS k;
-    IF stores IS NOT NULL THEN
-        PERFORM storesync._rfm_rescore_all(stores, customers, excluded::text[]);
-    END IF;
-    RETURN NULL;
-END;
+    SELECT o.store_id, o.customer_id, min(o.order_date), max(o.order_date), count(*),
+           coalesce(sum(o.total), 0), max(o.currency)
+      FROM storesync.orders AS o
+     WHERE storesync.rfm_counted(o.customer_id, o.order_date, o.status_slug, o.draft,
+                                 o.deleted_at, excluded)
+     GROUP BY o.store_id, o.customer_id
 $$;
-
-CREATE FUNCTION storesync._rfm_orders_updated()
-RETURNS trigger
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    stores bigint[];
-    customers text[];
-    excluded text[];
-BEGIN
-    WITH changed AS (
-        SELECT o.store_id, o.customer_id AS old_customer, n.customer_id AS new_customer,
-               st.excluded_statuses,
-               storesync.rfm_counted(o.customer_id, o.order_date, o.status_slug, o.draft,
-                                     o.deleted_at, st.excluded_statuses) AS old_counted,
-               storesync.rfm_counted(n.customer_id, n.order_date, n.status_slug, n.draft,
-                                     n.deleted_at, st.excluded_statuses) AS new_counted,
-               (o.customer_id, o.order_date, o.total, o.currency)
-                   IS DISTINCT FROM (n.customer_id, n.order_date, n.total, n.currency) AS moved
-          FROM old_rows AS o
-          JOIN new_rows AS n ON n.store_id = o.store_id AND n.order_id = o.order_id
-         CROSS JOIN storesync.rfm_settings AS st
-         WHERE st.realtime
-    )
-    SELECT array_agg(k.store_id ORDER BY k.store_id, k.customer_id),
-           array_agg(k.customer_id ORDER BY k.store_id, k.customer_id), min(k.excluded)
-      INTO stores, customers, excluded
-      FROM (SELECT DISTINCT c.store_id, v.customer_id, c.excluded_statuses::text AS excluded
-              FROM changed AS c
-             CROSS JOIN LATERAL (VALUES (c.old_customer, c.old_counted),
-                                        (c.new_customer, c.new_counted)) AS v(customer_id, counted)
-             WHERE v.counted AND (c.moved OR c.old_counted <> c.new_counted)) AS k;
-    IF stores IS NOT NULL THEN
-        PERFORM storesync._rfm_rescore_all(stores, customers, excluded::text[]);
-    END IF;
-    RETURN NULL;
-END;
-$$;
-
-CREATE TRIGGER rfm_orders_inserted AFTER INSERT ON storesync.orders
-    REFERENCING NEW TABLE AS changed_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_orders_added_or_removed();
-CREATE TRIGGER rfm_orders_updated AFTER UPDATE ON storesync.orders
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_orders_updated();
-CREATE TRIGGER rfm_orders_deleted AFTER DELETE ON storesync.orders
-    REFERENCING OLD TABLE AS changed_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_orders_added_or_removed();
-
--- ---------------------------------------------------------------------------------------------
--- Segment map edits: re-segment, scores untouched
--- ---------------------------------------------------------------------------------------------
-CREATE FUNCTION storesync._rfm_map_changed()
-RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    WITH stale AS MATERIALIZED (
-        SELECT rc.store_id, rc.customer_id, rc.segment AS old_segment, m.segment AS new_segment
-          FROM storesync.rfm_customers AS rc
-          LEFT JOIN storesync.rfm_segment_map AS m ON m.rfm_code = rc.rfm_code
-         WHERE rc.rfm_code IS NOT NULL AND rc.segment IS DISTINCT FROM m.segment
-    ), moved AS (
-        UPDATE storesync.rfm_customers AS rc
-           SET segment = s.new_segment
-          FROM stale AS s
-         WHERE rc.store_id = s.store_id AND rc.customer_id = s.customer_id
-        RETURNING rc.store_id, rc.customer_id, s.old_segment, rc.segment
-    )
-    INSERT INTO storesync.rfm_segment_changes (store_id, customer_id, from_segment, to_segment, cause)
-    SELECT m.store_id, m.customer_id, m.old_segment, m.segment, 'map'
-      FROM moved AS m
-     WHERE m.old_segment IS DISTINCT FROM m.segment;
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER rfm_segment_map_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON storesync.rfm_segment_map
-    FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_map_changed();
-
--- ---------------------------------------------------------------------------------------------
--- Full refresh
--- ---------------------------------------------------------------------------------------------
-CREATE PROCEDURE storesync.refresh_rfm(store_id bigint DEFAULT NULL,
-                                       as_of timestamptz DEFAULT now(),
-                                       recount boolean DEFAULT false)
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-SET work_mem = '256MB'
-SET jit = off
-AS $$
-#variable_conflict use_column
-DECLARE
-    one_store bigint := refresh_rfm.store_id;
-    at_time timestamptz := refresh_rfm.as_of;
-    settings record;
-BEGIN
-    IF at_time IS NULL OR NOT isfinite(at_time) THEN
-        RAISE EXCEPTION 'as_of must be a finite time' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF one_store IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM storesync.stores AS s WHERE s.store_id = one_store) THEN
-        RAISE EXCEPTION 'no store %', one_store
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass a store_id from storesync.stores, or NULL for every store.';
-    END IF;
-
-    -- One refresh of a store at a time: every store (exclusive) or one store (exclusive, with
-    -- the all-stores lock shared).
-    IF one_store IS NULL THEN
-        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('storesync.rfm.refresh', 0));
-    ELSE
-        PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('storesync.rfm.refresh', 0));
-        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('storesync.rfm.refresh:' || one_store, 0));
-    END IF;
-    -- Settings cannot change under a refresh (a change waits for it).
-    SELECT s.realtime, s.figures_stale, s.excluded_statuses INTO settings
-      FROM storesync.rfm_settings AS s FOR SHARE;
-
-    -- 1. Figures: recounted from the orders when asked, or when the order triggers did not keep
-    --    them (real time off, or switched back on / rules changed since the last recount).
-    --    Ingest of the stores recounted waits while this runs (the gate).
-    IF recount OR settings.figures_stale OR NOT settings.realtime THEN
-        IF one_store IS NULL THEN
-            PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('storesync.rfm.gate', 0));
-        ELSE
-            PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('storesync.rfm.gate:' || one_store, 0));
-        END IF;
-
-        WITH figures AS MATERIALIZED (
-            SELECT o.store_id, o.customer_id, min(o.order_date) AS first_order_at,
-                   max(o.order_date) AS last_order_at, count(*) AS frequency,
-                   coalesce(sum(o.total), 0) AS monetary, max(o.currency) AS currency
-              FROM storesync.orders AS o
-             WHERE (one_store IS NULL OR o.store_id = one_store)
-               AND storesync.rfm_counted(o.customer_id, o.order_date, o.status_slug, o.draft,
-                                         o.deleted_at, settings.excluded_statuses)
-             GROUP BY o.store_id, o.customer_id
-        ), gone AS (
-            DELETE FROM storesync.rfm_customers AS rc
-             WHERE (one_store IS NULL OR rc.store_id = one_store)
-               AND NOT EXISTS (SELECT 1 FROM figures AS f
-                                WHERE f.store_id = rc.store_id AND f.customer_id = rc.customer_id)
-            RETURNING rc.store_id, rc.customer_id, rc.segment
-        ), upserted AS (
-            -- (A data-modifying WITH runs to completion whether or not it is read.)
-            INSERT INTO storesync.rfm_customers AS rc
-                   (store_id, customer_id, first_order_at, last_order_at, frequency, monetary, currency)
-            SELECT f.store_id, f.customer_id, f.first_order_at, f.last_order_at, f.frequency,
-                   f.monetary, f.currency
-              FROM figures AS f
-            ON CONFLICT (store_id, customer_id) DO UPDATE SET
-                   first_order_at = EXCLUDED.first_order_at, last_order_at = EXCLUDED.last_order_at,
-                   frequency = EXCLUDED.frequency, monetary = EXCLUDED.monetary,
-                   currency = EXCLUDED.currency
-             WHERE (rc.first_order_at, rc.last_order_at, rc.frequency, rc.monetary, rc.currency)
-                   IS DISTINCT FROM (EXCLUDED.first_order_at, EXCLUDED.last_order_at,
-                                     EXCLUDED.frequency, EXCLUDED.monetary, EXCLUDED.currency)
-        )
-        INSERT INTO storesync.rfm_segment_changes (store_id, customer_id, from_segment, to_segment, cause)
-        SELECT g.store_id, g.customer_id, g.segment, NULL, 'refresh'
-          FROM gone AS g
-         WHERE g.segment IS NOT NULL;
-
-        IF one_store IS NULL AND settings.realtime THEN
-            UPDATE storesync.rfm_settings SET figures_stale = false WHERE figures_stale;
-        END IF;
-    END IF;
-
-    -- 2. Exact ranks, per store, from the figures: for each dimension, the customers per
-    --    distinct value and a running count give "customers with a strictly smaller (larger)
-    --    value"; the cut point of score k is the smallest (largest) value that reaches it.
-    WITH scope AS NOT MATERIALIZED (
-        SELECT rc.store_id, storesync.rfm_days(at_time, rc.last_order_at) AS d, rc.frequency,
-               rc.monetary,
-               CASE WHEN rc.frequency > 1
-                    THEN extract(epoch FROM (rc.last_order_at - rc.first_order_at)) / 86400
-                         / (rc.frequency - 1)
-               END AS rhythm
-          FROM storesync.rfm_customers AS rc
-         WHERE one_store IS NULL OR rc.store_id = one_store
-    ), sizes AS (
-        SELECT s.store_id, count(*) AS n, avg(s.rhythm) AS rhythm FROM scope AS s GROUP BY s.store_id
-    ), r AS (
-        SELECT v.store_id, v.d,
-               1 + 5 * ((sum(v.c) OVER (PARTITION BY v.store_id ORDER BY v.d DESC))::bigint - v.c) / z.n AS score
-          FROM (SELECT s.store_id, s.d, count(*) AS c FROM scope AS s GROUP BY s.store_id, s.d) AS v
-          JOIN sizes AS z ON z.store_id = v.store_id
-    ), f AS (
-        SELECT v.store_id, v.frequency,
-               1 + 5 * ((sum(v.c) OVER (PARTITION BY v.store_id ORDER BY v.frequency))::bigint - v.c) / z.n AS score
-          FROM (SELECT s.store_id, s.frequency, count(*) AS c FROM scope AS s GROUP BY s.store_id, s.frequency) AS v
-          JOIN sizes AS z ON z.store_id = v.store_id
-    ), m AS (
-        SELECT v.store_id, v.monetary,
-               1 + 5 * ((sum(v.c) OVER (PARTITION BY v.store_id ORDER BY v.monetary))::bigint - v.c) / z.n AS score
-          FROM (SELECT s.store_id, s.monetary, count(*) AS c FROM scope AS s GROUP BY s.store_id, s.monetary) AS v
-          JOIN sizes AS z ON z.store_id = v.store_id
-    ), r_cuts AS (
-        SELECT r.store_id, ARRAY[
-                   storesync._rfm_recency_cut(at_time, max(r.d) FILTER (WHERE r.score >= 2)),
-                   storesync._rfm_recency_cut(at_time, max(r.d) FILTER (WHERE r.score >= 3)),
-                   storesync._rfm_recency_cut(at_time, max(r.d) FILTER (WHERE r.score >= 4)),
-                   storesync._rfm_recency_cut(at_time, max(r.d) FILTER (WHERE r.score >= 5))] AS cuts
-          FROM r GROUP BY r.store_id
-    ), f_cuts AS (
-        SELECT f.store_id, ARRAY[
-                   coalesce(min(f.frequency) FILTER (WHERE f.score >= 2), 9223372036854775807),
-                   coalesce(min(f.frequency) FILTER (WHERE f.score >= 3), 9223372036854775807),
-                   coalesce(min(f.frequency) FILTER (WHERE f.score >= 4), 9223372036854775807),
-                   coalesce(min(f.frequency) FILTER (WHERE f.score >= 5), 9223372036854775807)] AS cuts
-          FROM f GROUP BY f.store_id
-    ), m_cuts AS (
-        SELECT m.store_id, ARRAY[
-                   coalesce(min(m.monetary) FILTER (WHERE m.score >= 2), 'Infinity'::numeric),
-                   coalesce(min(m.monetary) FILTER (WHERE m.score >= 3), 'Infinity'::numeric),
-                   coalesce(min(m.monetary) FILTER (WHERE m.score >= 4), 'Infinity'::numeric),
-                   coalesce(min(m.monetary) FILTER (WHERE m.score >= 5), 'Infinity'::numeric)] AS cuts
-          FROM m GROUP BY m.store_id
-    )
-    INSERT INTO storesync.rfm_cut_points AS cp
-           (store_id, as_of, customers, r_cuts, f_cuts, m_cuts, rhythm_days, refreshed_at)
-    SELECT z.store_id, at_time, z.n, rc.cuts, fc.cuts, mc.cuts, z.rhythm, now()
-      FROM sizes AS z
-      JOIN r_cuts AS rc ON rc.store_id = z.store_id
-      JOIN f_cuts AS fc ON fc.store_id = z.store_id
-      JOIN m_cuts AS mc ON mc.store_id = z.store_id
-    ON CONFLICT (store_id) DO UPDATE SET
-           as_of = EXCLUDED.as_of, customers = EXCLUDED.customers, r_cuts = EXCLUDED.r_cuts,
-           f_cuts = EXCLUDED.f_cuts, m_cuts = EXCLUDED.m_cuts, rhythm_days = EXCLUDED.rhythm_days,
-           refreshed_at = EXCLUDED.refreshed_at;
-
-    DELETE FROM storesync.rfm_cut_points AS cp
-     WHERE (one_store IS NULL OR cp.store_id = one_store)
-       AND NOT EXISTS (SELECT 1 FROM storesync.rfm_customers AS rc WHERE rc.store_id = cp.store_id);
-
-    -- 3. Scores from the cut points, written only where they change. The new scores are
-    --    computed from the row being updated, so a customer an event rescored meanwhile keeps
-    --    its newer figures and is scored on them.
-    WITH changed AS MATERIALIZED (
-        SELECT rc.store_id, rc.customer_id, rc.segment AS old_segment
-          FROM storesync.rfm_customers AS rc
-          JOIN storesync.rfm_cut_points AS cp ON cp.store_id = rc.store_id
-         WHERE (one_store IS NULL OR rc.store_id = one_store)
-           AND (rc.r_score, rc.f_score, rc.m_score)
-               IS DISTINCT FROM (storesync.rfm_score(rc.last_order_at, cp.r_cuts),
-                                 storesync.rfm_score(rc.frequency, cp.f_cuts),
-                                 storesync.rfm_score(rc.monetary, cp.m_cuts))
-    ), rescored AS (
-        UPDATE storesync.rfm_customers AS rc
-           SET r_score = storesync.rfm_score(rc.last_order_at, cp.r_cuts),
-               f_score = storesync.rfm_score(rc.frequency, cp.f_cuts),
-               m_score = storesync.rfm_score(rc.monetary, cp.m_cuts),
-               rfm_code = storesync.rfm_score(rc.last_order_at, cp.r_cuts)::text
-                          || storesync.rfm_score(rc.frequency, cp.f_cuts)::text
-                          || storesync.rfm_score(rc.monetary, cp.m_cuts)::text,
-               segment = (SELECT sm.segment FROM storesync.rfm_segment_map AS sm
-                           WHERE sm.rfm_code = storesync.rfm_score(rc.last_order_at, cp.r_cuts)::text
-                                               || storesync.rfm_score(rc.frequency, cp.f_cuts)::text
-                                               || storesync.rfm_score(rc.monetary, cp.m_cuts)::text),
-               scored_at = now()
-          FROM changed AS c, storesync.rfm_cut_points AS cp
-         WHERE rc.store_id = c.store_id AND rc.customer_id = c.customer_id
-           AND cp.store_id = rc.store_id
-        RETURNING rc.store_id, rc.customer_id, c.old_segment, rc.segment
-    )
-    INSERT INTO storesync.rfm_segment_changes (store_id, customer_id, from_segment, to_segment, cause)
-    SELECT x.store_id, x.customer_id, x.old_segment, x.segment, 'refresh'
-      FROM rescored AS x
-     WHERE x.old_segment IS DISTINCT FROM x.segment;
-END;
-$$;
--- SECURITY DEFINER: whoever may run it recomputes every store's scores; grant it on purpose.
-REVOKE ALL ON PROCEDURE storesync.refresh_rfm(bigint, timestamptz, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION storesync._rfm_figures(text[]) IS 'Internal: the RFM figures of every (store, customer) with counted orders (excluded: the statuses that do not count): first and last order_date, number of orders, sum of totals (a missing total as 0), greatest currency. Callers filter by store_id and customer_id.';

@@ -1,6 +1,6 @@
 -- The default segment of each of the 125 RFM codes (tests/fixtures/rfm/segment_map.csv, the
 -- 11-segment table of the Squeezely RFM app). Analysts may edit storesync.rfm_segment_map: a
--- change re-segments the scored customers at once (see rfm.sql).
+-- change re-segments the scored customers at once (see rfm_realtime.sql).
 INSERT INTO storesync.rfm_segment_map (rfm_code, segment) VALUES
     ('111', 'Lost'),
     ('112', 'Lost'),

@@ -1,11 +1,27 @@
--- Registering webhook senders.
+-- Webhook senders: one row per configuration a worker URL /webhooks/{name} points at, and the
+-- functions that register them.
 
--- Options some platforms need, added to the sources table defined in schema.sql.
-ALTER TABLE sources
-    ADD COLUMN token_header text,
-    ADD COLUMN merchant_id  text;
+CREATE TABLE sources (
+    source_id     int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name          text NOT NULL UNIQUE,
+    platform      text NOT NULL CHECK (platform IN ('salla', 'flavours')),
+    strategy      text NOT NULL CHECK (strategy IN ('signature', 'token')),
+    -- SECURITY: the webhook secret (Signature) or token (Token). Only the owner reads this table.
+    secret        text NOT NULL,
+    token_header  text,
+    merchant_id   text,
+    created_at    timestamptz NOT NULL DEFAULT now()
+);
+REVOKE ALL ON sources FROM PUBLIC;
+COMMENT ON TABLE sources IS 'Webhook senders: one row per configuration a worker URL /webhooks/{name} points at. Holds secrets: readable by the owner only.';
+COMMENT ON COLUMN sources.source_id IS 'Internal key of the source.';
+COMMENT ON COLUMN sources.name IS 'The {source} part of the webhook URL.';
+COMMENT ON COLUMN sources.platform IS 'Payload dialect: salla or flavours.';
+COMMENT ON COLUMN sources.strategy IS 'How deliveries are authenticated: signature (X-Salla-Signature HMAC-SHA256 of the raw body) or token (Authorization header equals the secret). Pinned here: a request header cannot change it.';
+COMMENT ON COLUMN sources.secret IS 'Webhook secret or token. Never shown in errors or logs.';
 COMMENT ON COLUMN sources.token_header IS 'Token strategy: the request header that carries the token (matched case-insensitively). NULL means Authorization.';
 COMMENT ON COLUMN sources.merchant_id IS 'For platforms whose webhooks name no merchant (flavours): the merchant id deliveries are filed under. NULL means the source name.';
+COMMENT ON COLUMN sources.created_at IS 'When the source was registered.';
 
 CREATE FUNCTION create_source(
     source text, platform text, strategy text, secret text, token_header text,

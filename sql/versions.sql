@@ -1,9 +1,15 @@
 -- Field versions: how the typed tables stay order-independent.
 --
--- Every typed row has field_ts, a jsonb object mapping each column an event has set to the
--- source time (epoch microseconds) of the value it holds. A value from an event replaces the
--- stored one only if the event is at least as recent as that column's version; otherwise it
--- only fills the column when it is empty. Columns an event does not carry are left alone. So
+-- Every table written from events has
+--   source_ts  the newest source time any of its values reflects (-infinity: known only from a
+--              condensed copy inside another entity's event), and
+--   field_ts   per column, the source time of the value it holds,
+-- so deliveries in any order, any number of times, end in the same state.
+--
+-- field_ts is a jsonb object mapping each column an event has set to the source time (epoch
+-- microseconds) of the value it holds. A value from an event replaces the stored one only if
+-- the event is at least as recent as that column's version; otherwise it only fills the column
+-- when it is empty. Columns an event does not carry are left alone. So
 -- whatever order deliveries arrive in, each column ends with the value of the newest event
 -- that carried it — the state an in-order delivery gives.
 

@@ -26,51 +26,78 @@ use storesync_core::{body, model, outcome, platforms, rows, values, writes};
 
 ::pgrx::pg_module_magic!(name, version);
 
-extension_sql_file!("../../sql/schema.sql", name = "schema", bootstrap);
+// The schema, one file per area (sql/), in dependency order.
+extension_sql_file!("../../sql/stores.sql", name = "stores", bootstrap);
+extension_sql_file!("../../sql/sources.sql", name = "sources");
 extension_sql_file!(
-    "../../sql/sources.sql",
-    name = "sources",
-    requires = ["schema"]
+    "../../sql/inbox.sql",
+    name = "inbox",
+    requires = ["sources", "stores"]
 );
-extension_sql_file!("../../sql/inbox.sql", name = "inbox", requires = ["schema"]);
+extension_sql_file!("../../sql/versions.sql", name = "versions");
 extension_sql_file!(
-    "../../sql/versions.sql",
-    name = "versions",
-    requires = ["schema"]
+    "../../sql/customers.sql",
+    name = "customers",
+    requires = ["stores"]
 );
 extension_sql_file!(
-    "../../sql/typed.sql",
-    name = "typed",
-    requires = ["schema", "versions"]
+    "../../sql/catalogue.sql",
+    name = "catalogue",
+    requires = ["stores"]
 );
-extension_sql_file!("../../sql/rfm.sql", name = "rfm", requires = ["typed"]);
+extension_sql_file!(
+    "../../sql/orders.sql",
+    name = "orders",
+    requires = ["stores"]
+);
+extension_sql_file!(
+    "../../sql/store_setup.sql",
+    name = "store_setup",
+    requires = ["stores"]
+);
+extension_sql_file!("../../sql/carts.sql", name = "carts", requires = ["stores"]);
+extension_sql_file!(
+    "../../sql/rfm.sql",
+    name = "rfm",
+    requires = ["stores", "orders"]
+);
 extension_sql_file!(
     "../../sql/segment_map.sql",
     name = "segment_map",
     requires = ["rfm"]
 );
 extension_sql_file!(
-    "../../sql/rfm_views.sql",
-    name = "rfm_views",
+    "../../sql/rfm_realtime.sql",
+    name = "rfm_realtime",
     requires = ["rfm"]
 );
-// Comments on everything in the schema, the functions written in Rust included.
+extension_sql_file!(
+    "../../sql/rfm_refresh.sql",
+    name = "rfm_refresh",
+    requires = ["rfm"]
+);
+extension_sql_file!(
+    "../../sql/rfm_views.sql",
+    name = "rfm_views",
+    requires = ["rfm", "customers"]
+);
+// Comments that cannot sit beside their object: columns every table shares, functions in Rust.
 extension_sql_file!(
     "../../sql/comments.sql",
     name = "comments",
     requires = [
-        "sources",
         "inbox",
-        "segment_map",
-        "rfm_views",
+        "customers",
+        "catalogue",
+        "orders",
+        "store_setup",
+        "carts",
+        "rfm",
         ingest,
         verify_signature,
-        sign,
-        replay,
-        replay_failed
+        sign
     ]
 );
-// Roles and grants over everything above: last in the script (see sql/privileges.sql).
 extension_sql_file!("../../sql/privileges.sql", name = "privileges", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]
