@@ -5,17 +5,19 @@
 //!
 //! [`app`] builds the router so tests can drive it without a socket; [`server::run`] binds it.
 
-pub mod body;
+// The jobs: receiving webhooks, the health endpoints, the RFM refresh timer.
+pub mod health;
+pub mod rfm_timer;
+pub mod webhooks;
+
+// What the jobs share: configuration, the server and its listener, the database pool, errors,
+// request limits, metrics and logs.
 pub mod config;
 pub mod db;
 pub mod error;
-pub mod headers;
 pub mod in_flight;
 pub mod listen;
 pub mod metrics;
-pub mod outcome;
-pub mod rfm_timer;
-pub mod routes;
 pub mod server;
 pub mod telemetry;
 pub mod timeout;
@@ -71,7 +73,7 @@ pub struct AppState {
 pub fn app(state: AppState) -> Router {
     let limits = state.limits;
     // Timeout inside metrics, so a timed-out webhook is still counted with its 503.
-    let webhook = post(routes::webhook::receive)
+    let webhook = post(webhooks::receive)
         .route_layer(middleware::from_fn_with_state(
             limits.request_timeout,
             timeout::limit,
@@ -88,12 +90,12 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .route("/webhooks/{source}", webhook)
-        .route("/healthz", get(routes::health::healthz))
-        .route("/readyz", get(routes::health::readyz))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         // After the routes: it applies to the routes registered so far.
-        .method_not_allowed_fallback(routes::method_not_allowed)
-        .fallback(routes::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(limits.body_limit))
         .layer(telemetry::trace_layer())
         .with_state(state)

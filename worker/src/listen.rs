@@ -7,7 +7,7 @@
 //!   the connection is closed;
 //! - over `--max-connections`, new connections wait in the kernel's accept backlog until one
 //!   closes;
-//! - the body has its own deadline (`--body-timeout`, see [`crate::body`]) and the whole
+//! - the body has its own deadline (`--body-timeout`, see [`crate::webhooks::body`]) and the whole
 //!   webhook request another (`--request-timeout`, see [`crate::timeout`]).
 
 use std::{future::Future, sync::Arc, time::Duration};

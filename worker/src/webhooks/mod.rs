@@ -1,4 +1,10 @@
-//! `POST /webhooks/{source}`: raw request in, one `storesync.ingest` call, its answer out.
+//! The webhook job: `POST /webhooks/{source}`, raw request in, one `storesync.ingest` call,
+//! its answer out. [`body`] reads the body within its limits, [`headers`] passes the request
+//! headers on as JSON, [`outcome`] turns the function's result into the HTTP answer.
+
+pub mod body;
+pub mod headers;
+pub mod outcome;
 
 use axum::{
     extract::{rejection::PathRejection, Path, Request, State},
@@ -7,7 +13,8 @@ use axum::{
 };
 use serde_json::Value;
 
-use crate::{body, db, error::ApiError, headers::header_object, outcome, AppState};
+use crate::{db, error::ApiError, AppState};
+use headers::header_object;
 
 /// The one statement the worker runs. The explicit casts fix the parameter types, so the
 /// prepared statement does not depend on how the function is overloaded.
