@@ -25,22 +25,25 @@ mod tests {
     #[pg_test]
     fn create_source_knows_flavours_and_its_options() {
         pos();
-        assert!(truth(
-            "SELECT platform = 'flavours' AND strategy = 'token' AND token_header = 'X-Flavours-Token'
-                AND merchant_id IS NULL
-             FROM storesync.sources WHERE name = 'pos'"
-        ));
+        assert_eq!(
+            row("SELECT platform, strategy, token_header, merchant_id
+                 FROM storesync.sources WHERE name = 'pos'"),
+            json!({"platform": "flavours", "strategy": "token",
+                   "token_header": "X-Flavours-Token", "merchant_id": null})
+        );
         Spi::run("SELECT storesync.create_source('pos2', 'Flavours', 'token', 't', NULL, 'restaurant-7')")
             .unwrap();
-        assert!(truth(
-            "SELECT token_header IS NULL AND merchant_id = 'restaurant-7' FROM storesync.sources WHERE name = 'pos2'"
-        ));
+        assert_eq!(
+            row("SELECT token_header, merchant_id FROM storesync.sources WHERE name = 'pos2'"),
+            json!({"token_header": null, "merchant_id": "restaurant-7"})
+        );
         // Named notation, as the README shows it.
         Spi::run("SELECT storesync.create_source('pos3', 'flavours', 'token', 't', token_header => 'X-T')")
             .unwrap();
-        assert!(truth(
-            "SELECT token_header = 'X-T' FROM storesync.sources WHERE name = 'pos3'"
-        ));
+        assert_eq!(
+            row("SELECT token_header FROM storesync.sources WHERE name = 'pos3'"),
+            json!({"token_header": "X-T"})
+        );
         Spi::run(
             "CREATE FUNCTION pg_temp.state_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
              BEGIN EXECUTE sql; RETURN 'ok';
@@ -89,24 +92,31 @@ mod tests {
     fn customers_create_update_delete() {
         pos();
         processed(CUSTOMER_CREATE);
-        assert!(truth(
-            "SELECT s.platform = 'flavours' AND s.merchant_id = 'pos'
-                AND c.customer_id = 'c4a868ea-735e-461f-868c-a5d2eaa212d0' AND c.name = 'User 1'
-                AND c.email = 'user1@example.com' AND c.mobile = '55223322' AND c.mobile_code = '+966'
-                AND c.updated_at = to_timestamp(1705548163.869) AND c.deleted_at IS NULL
-                AND e.event_created_at = to_timestamp(1697681187.551)
-                AND e.dedupe_key = '9a48c3ad-35e9-4929-b714-6fe30f4afc93'
-             FROM storesync.customers c JOIN storesync.stores s USING (store_id)
-             JOIN storesync.events e USING (store_id)"
-        ));
+        // The payload's times are milliseconds since 1970: updated_at 1705548163869,
+        // timestamp 1697681187551.
+        assert_eq!(
+            row(
+                "SELECT s.platform, s.merchant_id, c.customer_id, c.name, c.email, c.mobile,
+                        c.mobile_code, c.updated_at, c.deleted_at, e.event_created_at, e.dedupe_key
+                 FROM storesync.customers c JOIN storesync.stores s USING (store_id)
+                 JOIN storesync.events e USING (store_id)"
+            ),
+            json!({"platform": "flavours", "merchant_id": "pos",
+                   "customer_id": "c4a868ea-735e-461f-868c-a5d2eaa212d0", "name": "User 1",
+                   "email": "user1@example.com", "mobile": "55223322", "mobile_code": "+966",
+                   "updated_at": "2024-01-18T06:22:43.869+03:00", "deleted_at": null,
+                   "event_created_at": "2023-10-19T05:06:27.551+03:00",
+                   "dedupe_key": "9a48c3ad-35e9-4929-b714-6fe30f4afc93"})
+        );
         // Delete first, then the update it follows: the customer ends renamed and deleted.
         processed(CUSTOMER_DELETE);
         processed(CUSTOMER_UPDATE);
-        assert!(truth(
-            "SELECT name = 'User One' AND city = 'Riyadh'
-                AND deleted_at = to_timestamp(1705720963.869)
-             FROM storesync.customers"
-        ));
+        // deleted_at 1705720963869.
+        assert_eq!(
+            row("SELECT name, city, deleted_at FROM storesync.customers"),
+            json!({"name": "User One", "city": "Riyadh",
+                   "deleted_at": "2024-01-20T06:22:43.869+03:00"})
+        );
     }
 
     #[pg_test]
@@ -140,11 +150,11 @@ mod tests {
         assert_eq!(out["status"], "failed");
         assert_eq!(out["message"], "product id is missing");
         processed(PRODUCT_CREATED);
-        assert!(truth(
-            "SELECT product_id = '2f6d1c9a-8e4b-4a7c-b1d2-3e4f5a6b7c8d' AND name = 'Voluptas autem'
-                AND quantity = 10 AND price = 25 AND category_ids = '{1}'
-             FROM storesync.products"
-        ));
+        assert_eq!(
+            row("SELECT product_id, name, quantity, price::text, category_ids FROM storesync.products"),
+            json!({"product_id": "2f6d1c9a-8e4b-4a7c-b1d2-3e4f5a6b7c8d", "name": "Voluptas autem",
+                   "quantity": 10, "price": "25", "category_ids": ["1"]})
+        );
         assert_eq!(count("SELECT count(*) FROM storesync.customers"), 0);
     }
 
@@ -154,15 +164,20 @@ mod tests {
         processed(ORDER_UPDATED);
         processed(ORDER_CREATED);
         processed(CUSTOMER_CREATE);
-        assert!(truth(
-            "SELECT order_id = 'b1f3c5d7-2e4a-4c6e-9f1a-3b5d7f9e1c2a' AND reference_id = 'FL-10023'
-                AND customer_id = 'c4a868ea-735e-461f-868c-a5d2eaa212d0'
-                AND status_slug = 'delivered' AND status_name = 'Delivered'
-                AND total = 57.50 AND sub_total = 50 AND tax = 7.5 AND currency = 'SAR'
-                AND payment_method = 'Mada' AND order_date = to_timestamp(1705720990)
-                AND NOT draft AND deleted_at IS NULL
-             FROM storesync.orders"
-        ));
+        // created_at 1705720990000 (milliseconds since 1970).
+        assert_eq!(
+            row(
+                "SELECT order_id, reference_id, customer_id, status_slug, status_name, total::text,
+                        sub_total::text, tax::text, currency, payment_method, order_date, draft,
+                        deleted_at
+                 FROM storesync.orders"
+            ),
+            json!({"order_id": "b1f3c5d7-2e4a-4c6e-9f1a-3b5d7f9e1c2a", "reference_id": "FL-10023",
+                   "customer_id": "c4a868ea-735e-461f-868c-a5d2eaa212d0",
+                   "status_slug": "delivered", "status_name": "Delivered", "total": "57.50",
+                   "sub_total": "50", "tax": "7.5", "currency": "SAR", "payment_method": "Mada",
+                   "order_date": "2024-01-20T06:23:10+03:00", "draft": false, "deleted_at": null})
+        );
         assert_eq!(
             text(
                 "SELECT string_agg(history_id || '=' || status_slug, ',' ORDER BY changed_at)
@@ -173,14 +188,20 @@ mod tests {
                 "0e6b2d4f-9a1c-4b3e-8d7f-6a5c4b3a2f10=under_review,8d2c4e6a-1b3f-4d5e-9a7c-2e4f6a8c0b13=delivered"
             )
         );
-        assert!(truth(
-            "SELECT item_id = 'a9e8d7c6-b5a4-4392-8170-6f5e4d3c2b1a'
-                AND product_id = '2f6d1c9a-8e4b-4a7c-b1d2-3e4f5a6b7c8d'
-                AND quantity = 2 AND price = 25 AND total = 50 AND name = 'Voluptas autem'
-             FROM storesync.order_items"
-        ));
+        assert_eq!(
+            row(
+                "SELECT item_id, product_id, quantity::text, price::text, total::text, name
+                 FROM storesync.order_items"
+            ),
+            json!({"item_id": "a9e8d7c6-b5a4-4392-8170-6f5e4d3c2b1a",
+                   "product_id": "2f6d1c9a-8e4b-4a7c-b1d2-3e4f5a6b7c8d", "quantity": "2",
+                   "price": "25", "total": "50", "name": "Voluptas autem"})
+        );
         // The customer the order named only by id got its profile from its own event.
-        assert!(truth("SELECT name = 'User 1' FROM storesync.customers"));
+        assert_eq!(
+            row("SELECT name FROM storesync.customers"),
+            json!({"name": "User 1"})
+        );
     }
 
     #[pg_test]

@@ -44,19 +44,23 @@ mod tests {
         assert_eq!(deliver(CUSTOMER_LOGIN)["status"], "processed");
         let id = stored_as_failed("shop", ORDER_CREATED);
         assert_eq!(count("SELECT count(*) FROM storesync.orders"), 0);
-        let done = row(&format!("SELECT to_jsonb(r) FROM storesync.replay({id}) r"));
+        let done = row(&format!("SELECT * FROM storesync.replay({id})"));
         assert_eq!(
             done,
             json!({"event_id": id, "event_name": "order.created", "previous_status": "failed",
                    "status": "processed", "error": null})
         );
-        assert!(truth(&format!(
-            "SELECT status = 'processed' AND error IS NULL AND replayed_at IS NOT NULL
-             FROM storesync.events WHERE event_id = {id}"
-        )));
-        assert!(truth(
-            "SELECT total = 196 AND status_slug = 'under_review' FROM storesync.orders"
-        ));
+        assert_eq!(
+            row(&format!(
+                "SELECT status, error, replayed_at IS NOT NULL AS replayed
+                 FROM storesync.events WHERE event_id = {id}"
+            )),
+            json!({"status": "processed", "error": null, "replayed": true})
+        );
+        assert_eq!(
+            row("SELECT total::text, status_slug FROM storesync.orders"),
+            json!({"total": "196", "status_slug": "under_review"})
+        );
     }
 
     #[pg_test]
@@ -74,9 +78,7 @@ mod tests {
         assert_eq!(deliver(&newer)["status"], "processed");
         let before = state();
         for _ in 0..2 {
-            let again = row(&format!(
-                "SELECT to_jsonb(r) FROM storesync.replay({first}) r"
-            ));
+            let again = row(&format!("SELECT * FROM storesync.replay({first})"));
             assert_eq!(again["previous_status"], "processed");
             assert_eq!(again["status"], "processed");
             assert_eq!(state(), before);
@@ -93,7 +95,7 @@ mod tests {
         let id = deliver(APP_AUTHORIZE)["event_id"].as_i64().unwrap();
         let before = state();
         assert!(before.contains("KGsnBcNNkR2AgHnrd0U9lCIjrUiukF"));
-        let again = row(&format!("SELECT to_jsonb(r) FROM storesync.replay({id}) r"));
+        let again = row(&format!("SELECT * FROM storesync.replay({id})"));
         assert_eq!(again["status"], "processed");
         assert_eq!(state(), before);
     }
@@ -124,13 +126,10 @@ mod tests {
             count("SELECT count(*) FROM storesync.replay_failed(since => '2021-01-01')"),
             1
         );
-        assert!(truth(&format!(
-            "SELECT status = 'failed' FROM storesync.events WHERE event_id = {b}"
-        )));
+        let status_of_b = format!("SELECT status FROM storesync.events WHERE event_id = {b}");
+        assert_eq!(row(&status_of_b), json!({"status": "failed"}));
         assert_eq!(count("SELECT count(*) FROM storesync.replay_failed()"), 2);
-        assert!(truth(&format!(
-            "SELECT status = 'processed' FROM storesync.events WHERE event_id = {b}"
-        )));
+        assert_eq!(row(&status_of_b), json!({"status": "processed"}));
     }
 
     #[pg_test]

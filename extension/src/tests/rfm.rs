@@ -5,9 +5,13 @@
 #[pgrx::pg_schema]
 mod tests {
     use pgrx::prelude::*;
+    use serde_json::json;
 
     use crate::tests::rfm_support::*;
     use crate::tests::support::*;
+
+    /// Whether the kept figures await a recount.
+    const STALE: &str = "SELECT figures_stale FROM storesync.rfm_settings";
 
     #[pg_test]
     fn ties_everywhere_share_scores() {
@@ -246,13 +250,13 @@ mod tests {
         refresh(Some(s));
         assert_eq!(figures(s), "a:2:200");
         Spi::run("UPDATE storesync.rfm_settings SET excluded_statuses = excluded_statuses || '{under_review}'").unwrap();
-        assert!(truth("SELECT figures_stale FROM storesync.rfm_settings"));
+        assert_eq!(row(STALE), json!({"figures_stale": true}));
         // A refresh of one store recounts that store; the flag waits for a refresh of all.
         refresh(Some(s));
         assert_eq!(figures(s), "a:1:100");
-        assert!(truth("SELECT figures_stale FROM storesync.rfm_settings"));
+        assert_eq!(row(STALE), json!({"figures_stale": true}));
         refresh(None);
-        assert!(!truth("SELECT figures_stale FROM storesync.rfm_settings"));
+        assert_eq!(row(STALE), json!({"figures_stale": false}));
         // Real time off: orders are not rescored, and every refresh recounts.
         Spi::run("UPDATE storesync.rfm_settings SET realtime = false").unwrap();
         order(s, "a3", "a", 0, "1", "completed");
@@ -260,7 +264,7 @@ mod tests {
         refresh(Some(s));
         assert_eq!(figures(s), "a:2:101");
         Spi::run("UPDATE storesync.rfm_settings SET realtime = true").unwrap();
-        assert!(truth("SELECT figures_stale FROM storesync.rfm_settings"));
+        assert_eq!(row(STALE), json!({"figures_stale": true}));
     }
 
     #[pg_test]
@@ -274,11 +278,11 @@ mod tests {
                FROM generate_series(1, 1500) AS g"
         ))
         .unwrap();
-        assert!(truth("SELECT figures_stale FROM storesync.rfm_settings"));
+        assert_eq!(row(STALE), json!({"figures_stale": true}));
         let scored = format!("SELECT count(*) FROM storesync.rfm_customers WHERE store_id = {s}");
         assert_eq!(count(&scored), 0);
         refresh(None);
-        assert!(!truth("SELECT figures_stale FROM storesync.rfm_settings"));
+        assert_eq!(row(STALE), json!({"figures_stale": false}));
         assert_eq!(count(&scored), 1500);
         // c1: most recent, smallest total; c1500: oldest, largest; all one order.
         assert_eq!(code_of(s, "c1"), "511");
@@ -293,18 +297,26 @@ mod tests {
     #[pg_test]
     fn churn_risk_never_falls_as_recency_grows() {
         for rhythm in ["0", "0.5", "1", "7", "30.5", "90", "365"] {
-            let ok = truth(&format!(
-                "SELECT bool_and(r >= prev AND r BETWEEN 0 AND 100)
-                   FROM (SELECT r, lag(r, 1, 0) OVER (ORDER BY d) AS prev
-                           FROM (SELECT d, storesync.churn_risk(d, {rhythm}) AS r
-                                   FROM generate_series(-5, 5000) AS d) AS x) AS y"
-            ));
-            assert!(ok, "rhythm {rhythm}");
+            // The first recency where the risk falls or leaves 0..100, if any.
+            assert_eq!(
+                row(&format!(
+                    "SELECT min(d) FILTER (WHERE r < prev) AS first_fall,
+                            min(d) FILTER (WHERE r NOT BETWEEN 0 AND 100) AS first_out_of_range,
+                            count(r) AS values
+                       FROM (SELECT d, r, lag(r, 1, 0) OVER (ORDER BY d) AS prev
+                               FROM (SELECT d, storesync.churn_risk(d, {rhythm}) AS r
+                                       FROM generate_series(-5, 5000) AS d) AS x) AS y"
+                )),
+                json!({"first_fall": null, "first_out_of_range": null, "values": 5006}),
+                "rhythm {rhythm}"
+            );
         }
-        assert!(truth(
-            "SELECT storesync.churn_risk(0, 30) = 0 AND storesync.churn_risk(30, 30) = 63
-                AND storesync.churn_risk(90, 30) = 95 AND storesync.churn_risk(100000, 1) = 100"
-        ));
+        assert_eq!(
+            row("SELECT storesync.churn_risk(0, 30) AS d0_r30, storesync.churn_risk(30, 30) AS d30_r30,
+                        storesync.churn_risk(90, 30) AS d90_r30,
+                        storesync.churn_risk(100000, 1) AS d100000_r1"),
+            json!({"d0_r30": 0, "d30_r30": 63, "d90_r30": 95, "d100000_r1": 100})
+        );
     }
 
     #[pg_test]
@@ -336,15 +348,31 @@ mod tests {
         order(s, "b1", "b", 9, "50", "completed");
         order(s, "b2", "b", 19, "50", "completed");
         refresh(Some(s));
-        assert!(truth(&format!(
-            "SELECT count(*) = 2 AND bool_and(recency_days >= 0 AND churn_risk BETWEEN 0 AND 100
-                    AND scored_at IS NOT NULL AND rfm_code = r_score::text || f_score || m_score)
-               FROM storesync.customer_rfm WHERE store_id = {s}"
-        )));
-        assert!(truth(&format!(
-            "SELECT sum(customers) = 2 AND sum(customer_share) = 100 AND sum(revenue) = 200
-                    AND sum(revenue_share) = 100
-               FROM storesync.segment_summary WHERE store_id = {s}"
-        )));
+        // Recency and churn risk count from now(): only their ranges are known.
+        // n = 2: a (1 day, 1 order, 100) = 311, b (9 days, 2 orders, 100) = 131.
+        assert_eq!(
+            rows(&format!(
+                "SELECT customer_id, rfm_code, recency_days >= 0 AS recency_not_negative,
+                        churn_risk BETWEEN 0 AND 100 AS churn_risk_0_to_100,
+                        scored_at IS NOT NULL AS scored,
+                        rfm_code = r_score::text || f_score || m_score AS code_of_its_scores
+                   FROM storesync.customer_rfm WHERE store_id = {s} ORDER BY customer_id"
+            )),
+            json!([
+                {"customer_id": "a", "rfm_code": "311", "recency_not_negative": true,
+                 "churn_risk_0_to_100": true, "scored": true, "code_of_its_scores": true},
+                {"customer_id": "b", "rfm_code": "131", "recency_not_negative": true,
+                 "churn_risk_0_to_100": true, "scored": true, "code_of_its_scores": true}
+            ])
+        );
+        assert_eq!(
+            row(&format!(
+                "SELECT sum(customers)::text AS customers, sum(customer_share)::text AS customer_share,
+                        sum(revenue)::text AS revenue, sum(revenue_share)::text AS revenue_share
+                   FROM storesync.segment_summary WHERE store_id = {s}"
+            )),
+            json!({"customers": "2", "customer_share": "100.00", "revenue": "200",
+                   "revenue_share": "100.00"})
+        );
     }
 }

@@ -54,10 +54,9 @@ mod tests {
     /// cut points: 1 + the number of cut points the value reaches.
     fn expected_code(store: i64, customer: &str) -> String {
         let v = row(&format!(
-            "SELECT jsonb_build_object(
-                 'r', (SELECT count(*) FROM unnest(cp.r_cuts) AS t WHERE rc.last_order_at >= t),
-                 'f', (SELECT count(*) FROM unnest(cp.f_cuts) AS t WHERE rc.frequency >= t),
-                 'm', (SELECT count(*) FROM unnest(cp.m_cuts) AS t WHERE rc.monetary >= t))
+            "SELECT (SELECT count(*) FROM unnest(cp.r_cuts) AS t WHERE rc.last_order_at >= t) AS r,
+                    (SELECT count(*) FROM unnest(cp.f_cuts) AS t WHERE rc.frequency >= t) AS f,
+                    (SELECT count(*) FROM unnest(cp.m_cuts) AS t WHERE rc.monetary >= t) AS m
                FROM storesync.rfm_customers rc JOIN storesync.rfm_cut_points cp USING (store_id)
               WHERE rc.store_id = {store} AND rc.customer_id = '{customer}'"
         ));

@@ -8,7 +8,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use pgrx::prelude::*;
-    use serde_json::Value;
+    use serde_json::{json, Value};
 
     use crate::tests::rfm_support::*;
     use crate::tests::support::*;
@@ -97,7 +97,7 @@ mod tests {
     /// Scores straight from the definitions: (store, customer) -> "code frequency monetary".
     fn reference(stores: &[i64]) -> BTreeMap<(i64, String), String> {
         let list = id_list(stores);
-        let rows = row(&format!(
+        let rows = jsonb(&format!(
             "SELECT coalesce(jsonb_agg(jsonb_build_array(store_id, customer_id, status_slug, draft,
                                                          deleted_at IS NULL,
                                                          extract(epoch FROM order_date)::float8,
@@ -157,7 +157,7 @@ mod tests {
 
     fn scored(stores: &[i64]) -> BTreeMap<(i64, String), String> {
         let list = id_list(stores);
-        let rows = row(&format!(
+        let rows = jsonb(&format!(
             "SELECT coalesce(jsonb_agg(jsonb_build_array(store_id, customer_id,
                         rfm_code || ' ' || frequency || ' ' || (monetary::float8)::text)), '[]')
                FROM storesync.rfm_customers WHERE store_id IN ({list})"
@@ -208,12 +208,18 @@ mod tests {
             recount(None);
             assert_same(&stores, &format!("seed {seed}, recount"));
             // Segments follow the shipped map.
-            assert!(truth(&format!(
-                "SELECT bool_and(rc.segment = m.segment) FROM storesync.rfm_customers rc
-                   JOIN storesync.rfm_segment_map m USING (rfm_code)
-                  WHERE rc.store_id IN ({}, {}, {})",
-                stores[0], stores[1], stores[2]
-            )));
+            assert_eq!(
+                rows(&format!(
+                    "SELECT rc.store_id, rc.customer_id, rfm_code, rc.segment, m.segment AS map_segment
+                       FROM storesync.rfm_customers rc
+                       JOIN storesync.rfm_segment_map m USING (rfm_code)
+                      WHERE rc.store_id IN ({}) AND rc.segment IS DISTINCT FROM m.segment
+                      ORDER BY rc.store_id, rc.customer_id",
+                    id_list(&stores)
+                )),
+                json!([]),
+                "seed {seed}: customers off the map"
+            );
         }
     }
 

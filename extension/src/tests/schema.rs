@@ -3,6 +3,7 @@
 #[pgrx::pg_schema]
 mod tests {
     use pgrx::prelude::*;
+    use serde_json::json;
 
     use crate::rows::Table;
     use crate::tests::support::*;
@@ -81,9 +82,12 @@ mod tests {
             .unwrap();
             assert_eq!(got.as_deref(), expected, "{old:?} {new:?} {old_v} {new_v}");
         }
-        assert!(truth(
-            r#"SELECT storesync._merge_versions('{"a": 5, "b": 1}', '{"a": 3, "b": 4, "c": 2}')
-                = '{"a": 5, "b": 4, "c": 2}'"#
-        ));
+        assert_eq!(
+            row(
+                r#"SELECT storesync._merge_versions('{"a": 5, "b": 1}', '{"a": 3, "b": 4, "c": 2}')
+                          AS merged"#
+            ),
+            json!({"merged": {"a": 5, "b": 4, "c": 2}})
+        );
     }
 }

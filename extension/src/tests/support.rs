@@ -61,10 +61,6 @@ pub fn count(sql: &str) -> i64 {
     Spi::get_one::<i64>(sql).unwrap().unwrap()
 }
 
-pub fn truth(sql: &str) -> bool {
-    Spi::get_one::<bool>(sql).unwrap().unwrap()
-}
-
 pub fn text(sql: &str) -> Option<String> {
     Spi::get_one::<String>(sql).unwrap()
 }
@@ -130,12 +126,39 @@ pub fn deliver_pos(body: &str) -> Value {
     )
 }
 
-/// One row of `sql` as JSON (the query selects one jsonb value, e.g. `to_jsonb(t)`).
-pub fn row(sql: &str) -> Value {
+/// The one jsonb value `sql` selects.
+pub fn jsonb(sql: &str) -> Value {
     Spi::get_one::<JsonB>(sql)
         .unwrap()
         .unwrap_or_else(|| panic!("no row from {sql}"))
         .0
+}
+
+/// The rows of `sql` as a JSON array of objects keyed by column name, in the query's order
+/// (give it an ORDER BY), so `assert_eq!` against the expected rows shows what differs.
+///
+/// Conventions of the expected values: numeric columns are selected `::text` (JSON numbers
+/// would lose their digits); a relation the value itself cannot show (a time set by `now()`,
+/// one column equal to another) is selected as a named boolean; timestamps are shown in
+/// Asia/Riyadh time, the zone Salla writes its payloads in, whatever the server's zone, so an
+/// expected value reads as the fixture says it (the setting lasts for this query only).
+pub fn rows(sql: &str) -> Value {
+    let zone = text("SELECT current_setting('TimeZone')").unwrap();
+    Spi::run("SELECT set_config('TimeZone', 'Asia/Riyadh', true)").unwrap();
+    let rows = jsonb(&format!(
+        "SELECT coalesce(jsonb_agg(to_jsonb(t)), '[]') FROM ({sql}) t"
+    ));
+    Spi::run_with_args("SELECT set_config('TimeZone', $1, true)", &[zone.into()]).unwrap();
+    rows
+}
+
+/// The one row of `sql` as a JSON object (see [`rows`]); panics, showing the rows, unless there
+/// is exactly one.
+pub fn row(sql: &str) -> Value {
+    match rows(sql) {
+        Value::Array(mut rows) if rows.len() == 1 => rows.remove(0),
+        rows => panic!("not one row but {rows} from {sql}"),
+    }
 }
 
 /// `body` with the JSON value at `pointer` (e.g. `/data/items/0/quantity`) replaced by `value`.
