@@ -26,7 +26,7 @@ mod tests {
         .unwrap();
 
         // The order, replayed first, is still refused; the customer after it is applied.
-        let replayed = row(
+        let replayed = jsonb(
             "SELECT jsonb_agg(jsonb_build_object('event_name', event_name, 'status', status,
                                                  'sqlstate', substring(error from 'SQLSTATE (\\w+)'))
                               ORDER BY event_id)
@@ -41,7 +41,7 @@ mod tests {
         );
         let doc: Value = serde_json::from_str(CUSTOMER_CREATED).unwrap();
         assert_eq!(
-            row("SELECT jsonb_build_object(
+            jsonb("SELECT jsonb_build_object(
                      'customers', (SELECT jsonb_agg(customer_id) FROM storesync.customers),
                      'orders', (SELECT count(*) FROM storesync.orders),
                      'statuses', (SELECT jsonb_agg(status ORDER BY event_id) FROM storesync.events))"),
