@@ -120,34 +120,6 @@ fn causes(err: &dyn std::error::Error) -> String {
     text
 }
 
-/// True for SQLSTATEs after which the same request may well succeed: connection exceptions
-/// (class 08), shutdown or startup (57P01–57P03), insufficient resources (class 53), and
-/// serialization failure or deadlock (40001, 40P01).
-pub fn is_transient(sqlstate: &str) -> bool {
-    sqlstate.starts_with("08")
-        || sqlstate.starts_with("53")
-        || matches!(sqlstate, "57P01" | "57P02" | "57P03" | "40001" | "40P01")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_transient;
-
-    #[test]
-    fn retryable_sqlstates_are_transient() {
-        for code in [
-            "08006", "08001", "57P01", "57P02", "57P03", "53300", "53100", "40001", "40P01",
-        ] {
-            assert!(is_transient(code), "{code}");
-        }
-    }
-
-    #[test]
-    fn other_sqlstates_are_not() {
-        for code in [
-            "42883", "22P02", "23505", "57014", "28P01", "40002", "XX000", "P0001",
-        ] {
-            assert!(!is_transient(code), "{code}");
-        }
-    }
-}
+/// Which SQLSTATEs are worth a retry (503) rather than a bug or a bad request (500): one
+/// definition, shared with the extension, tested in `storesync-core`.
+pub use storesync_core::sqlstate::is_transient;
