@@ -8,6 +8,7 @@
 -- below is one change since 0.1.0 and leaves its objects exactly as a fresh 0.2.0 install
 -- has them: definition, COMMENT and grants (tests/tests/upgrade.rs compares the catalogs).
 -- The objects are written as in the install script's sql/*.sql files, with CREATE OR REPLACE.
+-- A further change for 0.2.0 gets a section of its own, above the Privileges section (last).
 
 -- =============================================================================================
 -- RFM helpers (sql/rfm.sql): rfm_code, rfm_rhythm_days and _rfm_figures, new in 0.2.0, name
@@ -22,8 +23,8 @@ AS $$
 $$;
 COMMENT ON FUNCTION storesync.rfm_code(int, int, int) IS 'The RFM code of three scores: r, f and m as three digits, e.g. rfm_code(5, 4, 5) = ''545''. NULL if a score is NULL.';
 
-CREATE OR REPLACE FUNCTION storesync.rfm_rhythm_days(first_order_at timestamptz, last_order_at timestamptz,
-                                          frequency bigint)
+CREATE OR REPLACE FUNCTION storesync.rfm_rhythm_days(first_order_at timestamptz,
+                                                     last_order_at timestamptz, frequency bigint)
 RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
