@@ -396,3 +396,65 @@ async fn the_upgrade_scripts_run_a_second_time_change_nothing() {
     );
     assert_same_contents(&rows, &contents(&db).await);
 }
+
+/// A trusted install: the database owner (no superuser) created the extension at the oldest
+/// release and updates it; the result is a fresh trusted install's catalog.
+#[tokio::test]
+async fn a_database_owner_updates_a_trusted_install() {
+    released::install_released_scripts();
+    assert_installed_package_is_current();
+    let oldest = older_releases().remove(0);
+    let role = format!("storesync_e2e_upgrader_{}", std::process::id());
+    let (updated, fresh) = (
+        TestDb::without_extension().await,
+        TestDb::without_extension().await,
+    );
+    // The role name is generated here from [a-z0-9_] only, the database names by the harness,
+    // the version checked by older_releases.
+    updated
+        .client()
+        .batch_execute(&format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("set-up: {}", describe(&e)));
+    let create_old =
+        format!("CREATE EXTENSION storesync VERSION '{oldest}'; ALTER EXTENSION storesync UPDATE");
+    for (db, create) in [
+        (&updated, create_old.as_str()),
+        (&fresh, "CREATE EXTENSION storesync"),
+    ] {
+        db.client()
+            .batch_execute(&format!(
+                "ALTER DATABASE \"{}\" OWNER TO {role}; SET ROLE {role}; {create}; RESET ROLE",
+                db.name()
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{create} as the database owner: {}", describe(&e)));
+    }
+    assert_eq!(updated.extversion().await, CURRENT);
+    let catalogs = (fresh.catalog().await, updated.catalog().await);
+    for db in [&updated, &fresh] {
+        db.client()
+            .batch_execute(&format!(
+                "DROP EXTENSION storesync CASCADE; REASSIGN OWNED BY {role} TO CURRENT_USER; DROP OWNED BY {role}"
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("clean-up: {}", describe(&e)));
+    }
+    drop((updated, fresh));
+    let (admin, connection) =
+        tokio_postgres::connect(&storesync_tests::admin_url(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    admin
+        .batch_execute(&format!("DROP ROLE IF EXISTS {role}"))
+        .await
+        .ok();
+    assert_same_lines(
+        "catalogs of a fresh trusted install and of an updated one",
+        ("fresh install", &catalogs.0),
+        ("updated install", &catalogs.1),
+    );
+}
