@@ -180,6 +180,18 @@ async fn drop_database(admin: &Client, name: &str) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// Drops the cluster-wide role `name` if it exists (a test's own role, at its end; errors are
+/// ignored: a leftover role is harmless and the next run drops it first).
+pub async fn drop_role(name: &str) {
+    assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+    if let Ok(admin) = connect(&admin_url()).await {
+        // The name is checked above; identifiers cannot be bound as parameters.
+        let _ = admin
+            .batch_execute(&format!("DROP ROLE IF EXISTS {name}"))
+            .await;
+    }
+}
+
 /// A fresh database, dropped (with its connections) when this value is dropped.
 pub struct TestDb {
     name: String,

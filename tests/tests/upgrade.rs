@@ -443,15 +443,7 @@ async fn a_database_owner_updates_a_trusted_install() {
             .unwrap_or_else(|e| panic!("clean-up: {}", describe(&e)));
     }
     drop((updated, fresh));
-    let (admin, connection) =
-        tokio_postgres::connect(&storesync_tests::admin_url(), tokio_postgres::NoTls)
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    admin
-        .batch_execute(&format!("DROP ROLE IF EXISTS {role}"))
-        .await
-        .ok();
+    storesync_tests::drop_role(&role).await;
     assert_same_lines(
         "catalogs of a fresh trusted install and of an updated one",
         ("fresh install", &catalogs.0),
