@@ -6,6 +6,7 @@
 //! - `STORESYNC_ADMIN_URL`: a superuser connection, `host=/var/run/postgresql user=root dbname=postgres`.
 //! - `STORESYNC_WORKER_BIN`: the worker, `<workspace>/target/release/storesync-worker`, else `target/debug`.
 //! - `STORESYNC_SIMULATE_BIN`: the traffic simulator, `<workspace>/target/release/storesync-simulate`, else `target/debug`.
+//! - `PG_CONFIG`: the server's `pg_config` (for its library and extension folders), `pg_config`.
 //! - `STORESYNC_E2E_KEEP=1`: keep the test databases (for debugging a failure).
 
 use std::collections::BTreeMap;
@@ -25,6 +26,7 @@ use tokio_postgres::{Client, NoTls};
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pub mod cluster;
+pub mod released;
 
 /// Prefix of every database the harness creates; leftovers of dead runs are dropped.
 const DB_PREFIX: &str = "storesync_e2e_";
@@ -178,6 +180,18 @@ async fn drop_database(admin: &Client, name: &str) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// Drops the cluster-wide role `name` if it exists (a test's own role, at its end; errors are
+/// ignored: a leftover role is harmless and the next run drops it first).
+pub async fn drop_role(name: &str) {
+    assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+    if let Ok(admin) = connect(&admin_url()).await {
+        // The name is checked above; identifiers cannot be bound as parameters.
+        let _ = admin
+            .batch_execute(&format!("DROP ROLE IF EXISTS {name}"))
+            .await;
+    }
+}
+
 /// A fresh database, dropped (with its connections) when this value is dropped.
 pub struct TestDb {
     name: String,
@@ -199,10 +213,26 @@ pub struct Counts {
 impl TestDb {
     /// A fresh database with `CREATE EXTENSION storesync` done.
     pub async fn new() -> Self {
+        Self::created_with("CREATE EXTENSION storesync").await
+    }
+
+    /// A fresh database with `CREATE EXTENSION storesync VERSION '<version>'` done: the install
+    /// script of that version (see [`released::install_released_scripts`]) with the library
+    /// installed now.
+    pub async fn at_version(version: &str) -> Self {
+        assert!(
+            !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit() || b == b'.'),
+            "not a version: {version:?}"
+        );
+        // Checked above; CREATE EXTENSION takes no bind parameters.
+        Self::created_with(&format!("CREATE EXTENSION storesync VERSION '{version}'")).await
+    }
+
+    async fn created_with(create: &str) -> Self {
         let db = Self::without_extension().await;
-        if let Err(e) = db.client.batch_execute("CREATE EXTENSION storesync").await {
+        if let Err(e) = db.client.batch_execute(create).await {
             panic!(
-                "CREATE EXTENSION storesync failed in {}: {}\n(is the extension installed? `make install`)",
+                "{create} failed in {}: {}\n(is the extension installed? `make extension`)",
                 db.name,
                 describe(&e)
             );
@@ -250,6 +280,37 @@ impl TestDb {
     /// A superuser connection to this database.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// `extversion` of the storesync extension in this database.
+    pub async fn extversion(&self) -> String {
+        self.client
+            .query_one(
+                "SELECT extversion FROM pg_extension WHERE extname = 'storesync'",
+                &[],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("reading extversion failed: {}", describe(&e)))
+            .get(0)
+    }
+
+    /// The lines `tests/sql/catalog.sql` prints for this database (what `psql -At` prints): the
+    /// whole catalog of schema storesync, sorted. Equal lines, equal schemas.
+    pub async fn catalog(&self) -> Vec<String> {
+        let messages = self
+            .client
+            .simple_query(include_str!("../sql/catalog.sql"))
+            .await
+            .unwrap_or_else(|e| panic!("tests/sql/catalog.sql failed: {}", describe(&e)));
+        messages
+            .iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(row) => {
+                    Some(row.get(0).unwrap_or_default().to_owned())
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// `storesync.create_source(name, 'salla', strategy, secret)`.

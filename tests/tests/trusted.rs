@@ -80,13 +80,5 @@ async fn a_database_owner_without_superuser_rights_installs_and_owns_it() {
         .await
         .unwrap_or_else(|e| panic!("clean-up: {}", describe(&e)));
     drop(db);
-    let admin_url = storesync_tests::admin_url();
-    let (admin, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    admin
-        .batch_execute(&format!("DROP ROLE IF EXISTS {role}"))
-        .await
-        .ok();
+    storesync_tests::drop_role(&role).await;
 }

@@ -1,0 +1,356 @@
+-- storesync 0.1.0 -> 0.2.0, run by ALTER EXTENSION storesync UPDATE (TO '0.2.0').
+\echo Use "ALTER EXTENSION storesync UPDATE TO '0.2.0'" to load this file. \quit
+
+-- Released scripts are never edited: a change after 0.2.0 goes into storesync--0.2.0--<next>.sql.
+--
+-- Every statement can run again on a database already at 0.2.0 and changes nothing
+-- (CREATE OR REPLACE, IF NOT EXISTS, DO blocks that check before they change). Each section
+-- below is one change since 0.1.0 and leaves its objects exactly as a fresh 0.2.0 install
+-- has them: definition, COMMENT and grants (tests/tests/upgrade.rs compares the catalogs).
+-- The objects are written as in the install script's sql/*.sql files, with CREATE OR REPLACE.
+-- A further change for 0.2.0 gets a section of its own, above the Privileges section (last).
+
+-- =============================================================================================
+-- RFM helpers (sql/rfm.sql): rfm_code, rfm_rhythm_days and _rfm_figures, new in 0.2.0, name
+-- the expressions that real-time rescoring, the refresh and customer_rfm repeated in 0.1.0.
+-- =============================================================================================
+
+CREATE OR REPLACE FUNCTION storesync.rfm_code(r int, f int, m int)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT r::text || f::text || m::text
+$$;
+COMMENT ON FUNCTION storesync.rfm_code(int, int, int) IS 'The RFM code of three scores: r, f and m as three digits, e.g. rfm_code(5, 4, 5) = ''545''. NULL if a score is NULL.';
+
+CREATE OR REPLACE FUNCTION storesync.rfm_rhythm_days(first_order_at timestamptz,
+                                                     last_order_at timestamptz, frequency bigint)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN frequency > 1
+                THEN extract(epoch FROM (last_order_at - first_order_at)) / 86400 / (frequency - 1)
+           END
+$$;
+COMMENT ON FUNCTION storesync.rfm_rhythm_days(timestamptz, timestamptz, bigint) IS 'A customer''s purchase rhythm: the mean days between their counted orders, (last_order_at - first_order_at) / (frequency - 1) in days of 86400 seconds. NULL with fewer than two orders.';
+
+-- Not STRICT and without a SET clause, so the planner inlines it: a filter on store_id or
+-- customer_id outside reaches the scan of orders (and its index).
+CREATE OR REPLACE FUNCTION storesync._rfm_figures(excluded text[])
+RETURNS TABLE (store_id bigint, customer_id text, first_order_at timestamptz,
+               last_order_at timestamptz, frequency bigint, monetary numeric, currency text)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT o.store_id, o.customer_id, min(o.order_date), max(o.order_date), count(*),
+           coalesce(sum(o.total), 0), max(o.currency)
+      FROM storesync.orders AS o
+     WHERE storesync.rfm_counted(o.customer_id, o.order_date, o.status_slug, o.draft,
+                                 o.deleted_at, excluded)
+     GROUP BY o.store_id, o.customer_id
+$$;
+COMMENT ON FUNCTION storesync._rfm_figures(text[]) IS 'Internal: the RFM figures of every (store, customer) with counted orders (excluded: the statuses that do not count): first and last order_date, number of orders, sum of totals (a missing total as 0), greatest currency. Callers filter by store_id and customer_id.';
+
+-- =============================================================================================
+-- RFM callers: _rfm_rescore (sql/rfm_realtime.sql), refresh_rfm (sql/rfm_refresh.sql) and the
+-- view customer_rfm (sql/rfm_views.sql) use the helpers above. Same signatures, columns and
+-- results as in 0.1.0; CREATE OR REPLACE keeps their grants, restated below where 0.2.0's
+-- install script states them.
+-- =============================================================================================
+
+CREATE OR REPLACE FUNCTION storesync._rfm_rescore(p_store bigint, p_customer text, p_excluded text[])
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    -- The gate (shared), then the customer. The next statement takes a new snapshot: it sees
+    -- every order of a transaction that held this customer's lock before.
+    PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('storesync.rfm.gate', 0)),
+            pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('storesync.rfm.gate:' || p_store, 0)),
+            pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('storesync.rfm.customer:' || p_store || ':' || p_customer, 0));
+
+    WITH figures AS (
+        SELECT f.first_order_at, f.last_order_at, f.frequency, f.monetary, f.currency
+          FROM storesync._rfm_figures(p_excluded) AS f
+         WHERE f.store_id = p_store AND f.customer_id = p_customer
+    ), scored AS (
+        SELECT f.*, s.r, s.f, s.m, storesync.rfm_code(s.r, s.f, s.m) AS code
+          FROM figures AS f
+          LEFT JOIN storesync.rfm_cut_points AS cp ON cp.store_id = p_store
+         CROSS JOIN LATERAL (
+               SELECT storesync.rfm_score(f.last_order_at, cp.r_cuts) AS r,
+                      storesync.rfm_score(f.frequency, cp.f_cuts) AS f,
+                      storesync.rfm_score(f.monetary, cp.m_cuts) AS m) AS s
+    ), before AS (
+        SELECT rc.segment FROM storesync.rfm_customers AS rc
+         WHERE rc.store_id = p_store AND rc.customer_id = p_customer
+    ), gone AS (
+        DELETE FROM storesync.rfm_customers AS rc
+         WHERE rc.store_id = p_store AND rc.customer_id = p_customer
+           AND NOT EXISTS (SELECT 1 FROM scored)
+        RETURNING NULL::text AS segment
+    ), kept AS (
+        INSERT INTO storesync.rfm_customers AS rc
+               (store_id, customer_id, first_order_at, last_order_at, frequency, monetary, currency,
+                r_score, f_score, m_score, rfm_code, segment, scored_at)
+        SELECT p_store, p_customer, s.first_order_at, s.last_order_at, s.frequency,
+               s.monetary, s.currency, s.r, s.f, s.m, s.code,
+               (SELECT m.segment FROM storesync.rfm_segment_map AS m WHERE m.rfm_code = s.code),
+               CASE WHEN s.code IS NOT NULL THEN now() END
+          FROM scored AS s
+        ON CONFLICT (store_id, customer_id) DO UPDATE SET
+               first_order_at = EXCLUDED.first_order_at, last_order_at = EXCLUDED.last_order_at,
+               frequency = EXCLUDED.frequency, monetary = EXCLUDED.monetary,
+               currency = EXCLUDED.currency, r_score = EXCLUDED.r_score,
+               f_score = EXCLUDED.f_score, m_score = EXCLUDED.m_score,
+               rfm_code = EXCLUDED.rfm_code, segment = EXCLUDED.segment,
+               scored_at = EXCLUDED.scored_at
+        RETURNING rc.segment
+    )
+    INSERT INTO storesync.rfm_segment_changes (store_id, customer_id, from_segment, to_segment, cause)
+    SELECT p_store, p_customer, (SELECT b.segment FROM before AS b), a.segment, 'realtime'
+      FROM (SELECT k.segment FROM kept AS k UNION ALL SELECT g.segment FROM gone AS g) AS a
+     WHERE a.segment IS DISTINCT FROM (SELECT b.segment FROM before AS b);
+END;
+$$;
+COMMENT ON FUNCTION storesync._rfm_rescore(bigint,text,text[]) IS 'Internal: recomputes one customer''s figures from their counted orders (p_excluded: the statuses that do not count), rescores them against the store''s cut points, and records a segment change (cause realtime). Serialised per customer with an advisory lock.';
+
+CREATE OR REPLACE PROCEDURE storesync.refresh_rfm(store_id bigint DEFAULT NULL,
+                                       as_of timestamptz DEFAULT now(),
+                                       recount boolean DEFAULT false)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET work_mem = '256MB'
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    one_store bigint := refresh_rfm.store_id;
+    at_time timestamptz := refresh_rfm.as_of;
+    settings record;
+BEGIN
+    IF at_time IS NULL OR NOT isfinite(at_time) THEN
+        RAISE EXCEPTION 'as_of must be a finite time' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF one_store IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM storesync.stores AS s WHERE s.store_id = one_store) THEN
+        RAISE EXCEPTION 'no store %', one_store
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a store_id from storesync.stores, or NULL for every store.';
+    END IF;
+
+    -- One refresh of a store at a time: every store (exclusive) or one store (exclusive, with
+    -- the all-stores lock shared).
+    IF one_store IS NULL THEN
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('storesync.rfm.refresh', 0));
+    ELSE
+        PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('storesync.rfm.refresh', 0));
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('storesync.rfm.refresh:' || one_store, 0));
+    END IF;
+    -- Settings cannot change under a refresh (a change waits for it).
+    SELECT s.realtime, s.figures_stale, s.excluded_statuses INTO settings
+      FROM storesync.rfm_settings AS s FOR SHARE;
+
+    -- 1. Figures: recounted from the orders when asked, or when the order triggers did not keep
+    --    them (real time off, or switched back on / rules changed since the last recount).
+    --    Ingest of the stores recounted waits while this runs (the gate).
+    IF recount OR settings.figures_stale OR NOT settings.realtime THEN
+        IF one_store IS NULL THEN
+            PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('storesync.rfm.gate', 0));
+        ELSE
+            PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('storesync.rfm.gate:' || one_store, 0));
+        END IF;
+
+        WITH figures AS MATERIALIZED (
+            SELECT f.store_id, f.customer_id, f.first_order_at, f.last_order_at, f.frequency,
+                   f.monetary, f.currency
+              FROM storesync._rfm_figures(settings.excluded_statuses) AS f
+             WHERE one_store IS NULL OR f.store_id = one_store
+        ), gone AS (
+            DELETE FROM storesync.rfm_customers AS rc
+             WHERE (one_store IS NULL OR rc.store_id = one_store)
+               AND NOT EXISTS (SELECT 1 FROM figures AS f
+                                WHERE f.store_id = rc.store_id AND f.customer_id = rc.customer_id)
+            RETURNING rc.store_id, rc.customer_id, rc.segment
+        ), upserted AS (
+            -- (A data-modifying WITH runs to completion whether or not it is read.)
+            INSERT INTO storesync.rfm_customers AS rc
+                   (store_id, customer_id, first_order_at, last_order_at, frequency, monetary, currency)
+            SELECT f.store_id, f.customer_id, f.first_order_at, f.last_order_at, f.frequency,
+                   f.monetary, f.currency
+              FROM figures AS f
+            ON CONFLICT (store_id, customer_id) DO UPDATE SET
+                   first_order_at = EXCLUDED.first_order_at, last_order_at = EXCLUDED.last_order_at,
+                   frequency = EXCLUDED.frequency, monetary = EXCLUDED.monetary,
+                   currency = EXCLUDED.currency
+             WHERE (rc.first_order_at, rc.last_order_at, rc.frequency, rc.monetary, rc.currency)
+                   IS DISTINCT FROM (EXCLUDED.first_order_at, EXCLUDED.last_order_at,
+                                     EXCLUDED.frequency, EXCLUDED.monetary, EXCLUDED.currency)
+        )
+        INSERT INTO storesync.rfm_segment_changes (store_id, customer_id, from_segment, to_segment, cause)
+        SELECT g.store_id, g.customer_id, g.segment, NULL, 'refresh'
+          FROM gone AS g
+         WHERE g.segment IS NOT NULL;
+
+        IF one_store IS NULL AND settings.realtime THEN
+            UPDATE storesync.rfm_settings SET figures_stale = false WHERE figures_stale;
+        END IF;
+    END IF;
+
+    -- 2. Exact ranks, per store, from the figures: for each dimension, the customers per
+    --    distinct value and a running count give "customers with a strictly smaller (larger)
+    --    value"; the cut point of score k is the smallest (largest) value that reaches it.
+    WITH scope AS NOT MATERIALIZED (
+        SELECT rc.store_id, storesync.rfm_days(at_time, rc.last_order_at) AS d, rc.frequency,
+               rc.monetary,
+               storesync.rfm_rhythm_days(rc.first_order_at, rc.last_order_at, rc.frequency) AS rhythm
+          FROM storesync.rfm_customers AS rc
+         WHERE one_store IS NULL OR rc.store_id = one_store
+    ), sizes AS (
+        SELECT s.store_id, count(*) AS n, avg(s.rhythm) AS rhythm FROM scope AS s GROUP BY s.store_id
+    ), r AS (
+        SELECT v.store_id, v.d,
+               1 + 5 * ((sum(v.c) OVER (PARTITION BY v.store_id ORDER BY v.d DESC))::bigint - v.c) / z.n AS score
+          FROM (SELECT s.store_id, s.d, count(*) AS c FROM scope AS s GROUP BY s.store_id, s.d) AS v
+          JOIN sizes AS z ON z.store_id = v.store_id
+    ), f AS (
+        SELECT v.store_id, v.frequency,
+               1 + 5 * ((sum(v.c) OVER (PARTITION BY v.store_id ORDER BY v.frequency))::bigint - v.c) / z.n AS score
+          FROM (SELECT s.store_id, s.frequency, count(*) AS c FROM scope AS s GROUP BY s.store_id, s.frequency) AS v
+          JOIN sizes AS z ON z.store_id = v.store_id
+    ), m AS (
+        SELECT v.store_id, v.monetary,
+               1 + 5 * ((sum(v.c) OVER (PARTITION BY v.store_id ORDER BY v.monetary))::bigint - v.c) / z.n AS score
+          FROM (SELECT s.store_id, s.monetary, count(*) AS c FROM scope AS s GROUP BY s.store_id, s.monetary) AS v
+          JOIN sizes AS z ON z.store_id = v.store_id
+    ), r_cuts AS (
+        SELECT r.store_id, ARRAY[
+                   storesync._rfm_recency_cut(at_time, max(r.d) FILTER (WHERE r.score >= 2)),
+                   storesync._rfm_recency_cut(at_time, max(r.d) FILTER (WHERE r.score >= 3)),
+                   storesync._rfm_recency_cut(at_time, max(r.d) FILTER (WHERE r.score >= 4)),
+                   storesync._rfm_recency_cut(at_time, max(r.d) FILTER (WHERE r.score >= 5))] AS cuts
+          FROM r GROUP BY r.store_id
+    ), f_cuts AS (
+        SELECT f.store_id, ARRAY[
+                   coalesce(min(f.frequency) FILTER (WHERE f.score >= 2), 9223372036854775807),
+                   coalesce(min(f.frequency) FILTER (WHERE f.score >= 3), 9223372036854775807),
+                   coalesce(min(f.frequency) FILTER (WHERE f.score >= 4), 9223372036854775807),
+                   coalesce(min(f.frequency) FILTER (WHERE f.score >= 5), 9223372036854775807)] AS cuts
+          FROM f GROUP BY f.store_id
+    ), m_cuts AS (
+        SELECT m.store_id, ARRAY[
+                   coalesce(min(m.monetary) FILTER (WHERE m.score >= 2), 'Infinity'::numeric),
+                   coalesce(min(m.monetary) FILTER (WHERE m.score >= 3), 'Infinity'::numeric),
+                   coalesce(min(m.monetary) FILTER (WHERE m.score >= 4), 'Infinity'::numeric),
+                   coalesce(min(m.monetary) FILTER (WHERE m.score >= 5), 'Infinity'::numeric)] AS cuts
+          FROM m GROUP BY m.store_id
+    )
+    INSERT INTO storesync.rfm_cut_points AS cp
+           (store_id, as_of, customers, r_cuts, f_cuts, m_cuts, rhythm_days, refreshed_at)
+    SELECT z.store_id, at_time, z.n, rc.cuts, fc.cuts, mc.cuts, z.rhythm, now()
+      FROM sizes AS z
+      JOIN r_cuts AS rc ON rc.store_id = z.store_id
+      JOIN f_cuts AS fc ON fc.store_id = z.store_id
+      JOIN m_cuts AS mc ON mc.store_id = z.store_id
+    ON CONFLICT (store_id) DO UPDATE SET
+           as_of = EXCLUDED.as_of, customers = EXCLUDED.customers, r_cuts = EXCLUDED.r_cuts,
+           f_cuts = EXCLUDED.f_cuts, m_cuts = EXCLUDED.m_cuts, rhythm_days = EXCLUDED.rhythm_days,
+           refreshed_at = EXCLUDED.refreshed_at;
+
+    DELETE FROM storesync.rfm_cut_points AS cp
+     WHERE (one_store IS NULL OR cp.store_id = one_store)
+       AND NOT EXISTS (SELECT 1 FROM storesync.rfm_customers AS rc WHERE rc.store_id = cp.store_id);
+
+    -- 3. Scores from the cut points, written only where they change. The new scores are
+    --    computed from the row being updated, so a customer an event rescored meanwhile keeps
+    --    its newer figures and is scored on them.
+    WITH changed AS MATERIALIZED (
+        SELECT rc.store_id, rc.customer_id, rc.segment AS old_segment
+          FROM storesync.rfm_customers AS rc
+          JOIN storesync.rfm_cut_points AS cp ON cp.store_id = rc.store_id
+         WHERE (one_store IS NULL OR rc.store_id = one_store)
+           AND (rc.r_score, rc.f_score, rc.m_score)
+               IS DISTINCT FROM (storesync.rfm_score(rc.last_order_at, cp.r_cuts),
+                                 storesync.rfm_score(rc.frequency, cp.f_cuts),
+                                 storesync.rfm_score(rc.monetary, cp.m_cuts))
+    ), rescored AS (
+        UPDATE storesync.rfm_customers AS rc
+           SET r_score = storesync.rfm_score(rc.last_order_at, cp.r_cuts),
+               f_score = storesync.rfm_score(rc.frequency, cp.f_cuts),
+               m_score = storesync.rfm_score(rc.monetary, cp.m_cuts),
+               rfm_code = storesync.rfm_code(storesync.rfm_score(rc.last_order_at, cp.r_cuts),
+                                             storesync.rfm_score(rc.frequency, cp.f_cuts),
+                                             storesync.rfm_score(rc.monetary, cp.m_cuts)),
+               segment = (SELECT sm.segment FROM storesync.rfm_segment_map AS sm
+                           WHERE sm.rfm_code = storesync.rfm_code(
+                                                   storesync.rfm_score(rc.last_order_at, cp.r_cuts),
+                                                   storesync.rfm_score(rc.frequency, cp.f_cuts),
+                                                   storesync.rfm_score(rc.monetary, cp.m_cuts))),
+               scored_at = now()
+          FROM changed AS c, storesync.rfm_cut_points AS cp
+         WHERE rc.store_id = c.store_id AND rc.customer_id = c.customer_id
+           AND cp.store_id = rc.store_id
+        RETURNING rc.store_id, rc.customer_id, c.old_segment, rc.segment
+    )
+    INSERT INTO storesync.rfm_segment_changes (store_id, customer_id, from_segment, to_segment, cause)
+    SELECT x.store_id, x.customer_id, x.old_segment, x.segment, 'refresh'
+      FROM rescored AS x
+     WHERE x.old_segment IS DISTINCT FROM x.segment;
+END;
+$$;
+COMMENT ON PROCEDURE storesync.refresh_rfm(bigint,timestamp with time zone,boolean) IS 'CALL storesync.refresh_rfm(store_id => NULL, as_of => now(), recount => false): exact RFM scores for one store or every store, as of as_of. Set-based: ranks per distinct value, new cut points in rfm_cut_points, scores written only where they change, segment changes recorded (cause refresh). recount (or stale figures, or real time off) first recounts the figures from the orders; ingest for the stores recounted waits meanwhile. Two refreshes of one store never run at once (advisory locks). One transaction, SECURITY DEFINER with a fixed search_path, so a role allowed to EXECUTE it needs no table rights; not granted to PUBLIC.';
+-- SECURITY DEFINER: whoever may run it recomputes every store's scores; grant it on purpose.
+REVOKE ALL ON PROCEDURE storesync.refresh_rfm(bigint, timestamptz, boolean) FROM PUBLIC;
+
+CREATE OR REPLACE VIEW storesync.customer_rfm AS
+SELECT rc.store_id,
+       rc.customer_id,
+       c.name,
+       c.email,
+       c.mobile,
+       rc.last_order_at,
+       storesync.rfm_days(now(), rc.last_order_at) AS recency_days,
+       rc.frequency,
+       rc.monetary,
+       rc.currency,
+       rc.r_score,
+       rc.f_score,
+       rc.m_score,
+       rc.rfm_code,
+       rc.segment,
+       storesync.churn_risk(
+           storesync.rfm_days(now(), rc.last_order_at),
+           coalesce(storesync.rfm_rhythm_days(rc.first_order_at, rc.last_order_at, rc.frequency),
+                    cp.rhythm_days,
+                    st.default_rhythm_days)) AS churn_risk,
+       greatest(rc.scored_at, cp.refreshed_at) AS scored_at
+  FROM storesync.rfm_customers AS rc
+  LEFT JOIN storesync.customers AS c
+         ON c.store_id = rc.store_id AND c.customer_id = rc.customer_id
+  LEFT JOIN storesync.rfm_cut_points AS cp ON cp.store_id = rc.store_id
+ CROSS JOIN storesync.rfm_settings AS st;
+COMMENT ON VIEW storesync.customer_rfm IS 'Every scored customer of every store with name and contact, figures, scores 1-5 (5 best), RFM code, segment and churn risk. recency_days and churn_risk are as of now (computed when read); scores are as of the last scoring (scored_at).';
+COMMENT ON COLUMN storesync.customer_rfm.store_id IS 'The store (stores.store_id).';
+COMMENT ON COLUMN storesync.customer_rfm.customer_id IS 'The customer (customers.customer_id).';
+COMMENT ON COLUMN storesync.customer_rfm.name IS 'Customer name (customers.name).';
+COMMENT ON COLUMN storesync.customer_rfm.email IS 'Email (customers.email).';
+COMMENT ON COLUMN storesync.customer_rfm.mobile IS 'Mobile number (customers.mobile).';
+COMMENT ON COLUMN storesync.customer_rfm.last_order_at IS 'order_date of the latest counted order.';
+COMMENT ON COLUMN storesync.customer_rfm.recency_days IS 'Whole days from last_order_at to now(): floor((now() - last_order_at) / 1 day). Computed when read, so it grows every day; r_score is as of the last scoring (scored_at), not of now.';
+COMMENT ON COLUMN storesync.customer_rfm.frequency IS 'Number of counted orders.';
+COMMENT ON COLUMN storesync.customer_rfm.monetary IS 'Sum of the counted orders'' totals.';
+COMMENT ON COLUMN storesync.customer_rfm.currency IS 'Currency of the counted orders.';
+COMMENT ON COLUMN storesync.customer_rfm.r_score IS 'Recency score 1-5 (5: most recent).';
+COMMENT ON COLUMN storesync.customer_rfm.f_score IS 'Frequency score 1-5 (5: most orders).';
+COMMENT ON COLUMN storesync.customer_rfm.m_score IS 'Monetary score 1-5 (5: most spent).';
+COMMENT ON COLUMN storesync.customer_rfm.rfm_code IS 'The three scores as digits R, F, M, e.g. 545.';
+COMMENT ON COLUMN storesync.customer_rfm.segment IS 'Segment of rfm_code (rfm_segment_map).';
+COMMENT ON COLUMN storesync.customer_rfm.churn_risk IS '0-100: storesync.churn_risk(recency_days, rhythm) with rhythm the customer''s own mean days between counted orders, else the store''s (rfm_cut_points.rhythm_days), else rfm_settings.default_rhythm_days.';
+COMMENT ON COLUMN storesync.customer_rfm.scored_at IS 'When the scores were last confirmed: the later of the customer''s last rescoring and the store''s last refresh.';
+
+-- =============================================================================================
+-- Privileges (sql/privileges.sql), last: re-applies every grant of the schema, as the install
+-- script does at its end, so objects added above get the grants of a fresh install.
+-- =============================================================================================
+
+SELECT storesync.grant_roles();
