@@ -22,6 +22,7 @@ CREATE TABLE carts (
     first_seen_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, cart_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.carts', '');
 COMMENT ON TABLE carts IS 'Shopping carts: abandoned carts (abandoned.cart*) and carts a coupon was applied to (coupon.applied).';
 COMMENT ON COLUMN carts.cart_id IS 'The platform''s cart id.';
 COMMENT ON COLUMN carts.customer_id IS 'The customer (customers.customer_id), when known.';
@@ -47,6 +48,7 @@ CREATE TABLE cart_items (
     PRIMARY KEY (store_id, cart_id, item_id),
     FOREIGN KEY (store_id, cart_id) REFERENCES carts ON DELETE CASCADE
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.cart_items', '');
 COMMENT ON TABLE cart_items IS 'Items of each cart, replaced as a set whenever a newer cart state arrives.';
 COMMENT ON COLUMN cart_items.cart_id IS 'The cart (carts.cart_id).';
 COMMENT ON COLUMN cart_items.item_id IS 'The platform''s cart item id.';
@@ -69,6 +71,7 @@ CREATE TABLE coupons (
     first_seen_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, coupon_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.coupons', '');
 COMMENT ON TABLE coupons IS 'Coupons seen in carts (coupon.applied, abandoned.cart).';
 COMMENT ON COLUMN coupons.coupon_id IS 'The platform''s coupon id.';
 COMMENT ON COLUMN coupons.code IS 'The code customers enter.';

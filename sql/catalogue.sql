@@ -30,6 +30,7 @@ CREATE TABLE products (
     first_seen_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, product_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.products', '');
 COMMENT ON TABLE products IS 'Products of each store, from product events; a product first seen in an order item is added with what the item tells.';
 COMMENT ON COLUMN products.product_id IS 'The platform''s product id.';
 COMMENT ON COLUMN products.name IS 'Product name.';
@@ -70,6 +71,7 @@ CREATE TABLE categories (
     first_seen_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, category_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.categories', '');
 COMMENT ON TABLE categories IS 'Product categories (category.* events).';
 COMMENT ON COLUMN categories.category_id IS 'The platform''s category id.';
 COMMENT ON COLUMN categories.name IS 'Category name.';
@@ -93,6 +95,7 @@ CREATE TABLE brands (
     first_seen_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, brand_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.brands', '');
 COMMENT ON TABLE brands IS 'Brands (brand.* events); deleted_at set by brand.deleted.';
 COMMENT ON COLUMN brands.brand_id IS 'The platform''s brand id.';
 COMMENT ON COLUMN brands.name IS 'Brand name.';
@@ -115,6 +118,7 @@ CREATE TABLE special_offers (
     first_seen_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, offer_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.special_offers', '');
 COMMENT ON TABLE special_offers IS 'Special offers (specialoffer.* events).';
 COMMENT ON COLUMN special_offers.offer_id IS 'The platform''s offer id.';
 COMMENT ON COLUMN special_offers.name IS 'Offer name.';

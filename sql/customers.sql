@@ -24,6 +24,7 @@ CREATE TABLE customers (
     first_seen_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, customer_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.customers', '');
 COMMENT ON TABLE customers IS 'Customers of each store, from customer events and the customer embedded in orders.';
 COMMENT ON COLUMN customers.customer_id IS 'The platform''s customer id.';
 COMMENT ON COLUMN customers.name IS 'Full name: first and last name joined (Salla), or the single name the platform sends (Flavours, condensed Salla customers).';
@@ -54,6 +55,7 @@ CREATE TABLE customer_otp_requests (
     first_seen_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, contact, requested_at)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.customer_otp_requests', '');
 COMMENT ON TABLE customer_otp_requests IS 'One-time-password requests (customer.otp.request): who asked, when, over which channel. The code itself is never stored.';
 COMMENT ON COLUMN customer_otp_requests.contact IS 'The phone number or email the code was sent to.';
 COMMENT ON COLUMN customer_otp_requests.requested_at IS 'When the code was requested.';
@@ -74,6 +76,7 @@ CREATE TABLE reviews (
     first_seen_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, review_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.reviews', '');
 COMMENT ON TABLE reviews IS 'Reviews (review.added).';
 COMMENT ON COLUMN reviews.review_id IS 'The platform''s id, or order:product:customer when the event carries none.';
 COMMENT ON COLUMN reviews.type IS 'What is reviewed: product, store or shipping.';

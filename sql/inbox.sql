@@ -22,6 +22,8 @@ CREATE UNIQUE INDEX events_source_dedupe_key_idx ON events (source_id, dedupe_ke
     WHERE dedupe_key IS NOT NULL;
 CREATE INDEX events_store_received_idx ON events (store_id, received_at);
 CREATE INDEX events_failed_idx ON events (received_at) WHERE status = 'failed';
+SELECT pg_catalog.pg_extension_config_dump('storesync.events', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('storesync.events', 'event_id')::pg_catalog.regclass, '');
 COMMENT ON TABLE events IS 'Inbox: every accepted (authenticated, well-formed) delivery, once. An identical redelivery (same source, same body) is answered duplicate and stores nothing new.';
 COMMENT ON COLUMN events.event_id IS 'Inbox key, increasing in arrival order.';
 COMMENT ON COLUMN events.source_id IS 'The source that received the delivery (sources.source_id).';

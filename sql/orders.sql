@@ -28,6 +28,7 @@ CREATE TABLE orders (
     PRIMARY KEY (store_id, order_id)
 );
 CREATE INDEX orders_customer_idx ON orders (store_id, customer_id);
+SELECT pg_catalog.pg_extension_config_dump('storesync.orders', '');
 COMMENT ON TABLE orders IS 'Orders of each store, latest known state.';
 COMMENT ON COLUMN orders.order_id IS 'The platform''s order id.';
 COMMENT ON COLUMN orders.reference_id IS 'Order number shown to the customer.';
@@ -67,6 +68,7 @@ CREATE TABLE order_items (
     PRIMARY KEY (store_id, order_id, item_id),
     FOREIGN KEY (store_id, order_id) REFERENCES orders ON DELETE CASCADE
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.order_items', '');
 COMMENT ON TABLE order_items IS 'Line items of each order, replaced as a set whenever a newer order state arrives.';
 COMMENT ON COLUMN order_items.order_id IS 'The order (orders.order_id).';
 COMMENT ON COLUMN order_items.item_id IS 'The platform''s order item id.';
@@ -94,6 +96,7 @@ CREATE TABLE order_status_history (
     PRIMARY KEY (store_id, order_id, history_id),
     FOREIGN KEY (store_id, order_id) REFERENCES orders
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.order_status_history', '');
 COMMENT ON TABLE order_status_history IS 'Each status an order went through: Salla order.status.updated records, Flavours delivery status changes.';
 COMMENT ON COLUMN order_status_history.order_id IS 'The order (orders.order_id).';
 COMMENT ON COLUMN order_status_history.history_id IS 'The platform''s id of the status change (Salla history record id, Flavours delivery xid).';
@@ -127,6 +130,7 @@ CREATE TABLE shipments (
     PRIMARY KEY (store_id, shipment_id)
 );
 CREATE INDEX shipments_order_idx ON shipments (store_id, order_id);
+SELECT pg_catalog.pg_extension_config_dump('storesync.shipments', '');
 COMMENT ON TABLE shipments IS 'Shipments and return shipments, from shipment.* events and the shipments listed in orders.';
 COMMENT ON COLUMN shipments.shipment_id IS 'The platform''s shipment id.';
 COMMENT ON COLUMN shipments.order_id IS 'The order shipped (orders.order_id).';
@@ -158,6 +162,7 @@ CREATE TABLE order_shipment_cancellations (
     first_seen_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, order_id, kind, shipping_number)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.order_shipment_cancellations', '');
 COMMENT ON TABLE order_shipment_cancellations IS 'order.shipment.cancelled and order.shipment.return.cancelled: which shipment of which order was cancelled (the event names the shipping number, not the shipment).';
 COMMENT ON COLUMN order_shipment_cancellations.order_id IS 'The order (orders.order_id).';
 COMMENT ON COLUMN order_shipment_cancellations.kind IS 'shipment (order.shipment.cancelled) or return (order.shipment.return.cancelled).';
@@ -186,6 +191,7 @@ CREATE TABLE invoices (
     PRIMARY KEY (store_id, invoice_id)
 );
 CREATE INDEX invoices_order_idx ON invoices (store_id, order_id);
+SELECT pg_catalog.pg_extension_config_dump('storesync.invoices', '');
 COMMENT ON TABLE invoices IS 'Invoices (invoice.created).';
 COMMENT ON COLUMN invoices.invoice_id IS 'The platform''s invoice id.';
 COMMENT ON COLUMN invoices.order_id IS 'The invoiced order (orders.order_id).';

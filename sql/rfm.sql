@@ -23,6 +23,23 @@
 -- rfm_realtime.sql keeps scores current as orders change; rfm_refresh.sql recomputes them.
 
 -- ---------------------------------------------------------------------------------------------
+-- Restore mode
+-- ---------------------------------------------------------------------------------------------
+-- A restore of a dump (README, Backups) runs CREATE EXTENSION, which seeds the settings and the
+-- segment map, then loads every table's rows with COPY, which fires triggers. The session that
+-- restores sets storesync.restoring = on: the RFM triggers then do nothing (the dump already
+-- holds the figures, scores and history they would recompute or record), and a settings or map
+-- row from the dump replaces the seed's. Never on for any other session: orders would not be
+-- rescored.
+CREATE FUNCTION storesync._restoring()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(nullif(pg_catalog.current_setting('storesync.restoring', true), ''), 'off')::boolean
+$$;
+COMMENT ON FUNCTION storesync._restoring() IS 'Internal: whether this session restores a dump (setting storesync.restoring on): the RFM triggers then do nothing and rows of the seeded tables replace the seed''s.';
+
+-- ---------------------------------------------------------------------------------------------
 -- Settings
 -- ---------------------------------------------------------------------------------------------
 CREATE TABLE storesync.rfm_settings (
@@ -33,6 +50,7 @@ CREATE TABLE storesync.rfm_settings (
     figures_stale       boolean NOT NULL DEFAULT false,
     updated_at          timestamptz NOT NULL DEFAULT now()
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.rfm_settings', '');
 COMMENT ON TABLE storesync.rfm_settings IS 'RFM settings, one row, editable by analysts with UPDATE. A change to excluded_statuses, or switching realtime back on, marks the figures stale: the next refresh_rfm recounts them from the orders.';
 COMMENT ON COLUMN storesync.rfm_settings.singleton IS 'Always true: keeps the table to one row.';
 COMMENT ON COLUMN storesync.rfm_settings.excluded_statuses IS 'Order status slugs that do not count (Salla and Flavours share the vocabulary: Flavours delivery status 3 Canceled is canceled). Default {payment_pending,canceled,restored,restoring}.';
@@ -57,10 +75,34 @@ BEGIN
     RETURN NEW;
 END;
 $$;
+-- A restore keeps updated_at and figures_stale as the dump has them.
 CREATE TRIGGER rfm_settings_changed BEFORE UPDATE ON storesync.rfm_settings
-    FOR EACH ROW EXECUTE FUNCTION storesync._rfm_settings_changed();
+    FOR EACH ROW WHEN (NOT storesync._restoring())
+    EXECUTE FUNCTION storesync._rfm_settings_changed();
 
 COMMENT ON FUNCTION storesync._rfm_settings_changed() IS 'Internal trigger on rfm_settings: marks the figures stale when the counting rules change or real time is switched back on.';
+
+-- The row inserted above is the seed: a restore replaces it with the dump's row; any other
+-- second row is refused with a hint (a restore without restore mode stops here, loudly).
+CREATE FUNCTION storesync._rfm_settings_inserted()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF storesync._restoring() THEN
+        DELETE FROM storesync.rfm_settings AS s WHERE s.singleton = NEW.singleton;
+    ELSIF EXISTS (SELECT FROM storesync.rfm_settings) THEN
+        RAISE EXCEPTION 'storesync.rfm_settings already has its row'
+            USING ERRCODE = 'unique_violation',
+                  HINT = 'Change the settings with UPDATE. Restoring a dump? Restore with the setting storesync.restoring = on, e.g. PGOPTIONS=''-c storesync.restoring=on'' pg_restore ...';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION storesync._rfm_settings_inserted() IS 'Internal trigger on rfm_settings (BEFORE INSERT): in restore mode the arriving row replaces the seed''s; otherwise a second row is refused with a hint.';
+CREATE TRIGGER rfm_settings_inserted BEFORE INSERT ON storesync.rfm_settings
+    FOR EACH ROW EXECUTE FUNCTION storesync._rfm_settings_inserted();
 
 -- ---------------------------------------------------------------------------------------------
 -- Segment map (rows in segment_map.sql)
@@ -69,6 +111,7 @@ CREATE TABLE storesync.rfm_segment_map (
     rfm_code  text PRIMARY KEY CHECK (rfm_code ~ '^[1-5]{3}$'),
     segment   text NOT NULL CHECK (segment <> '')
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.rfm_segment_map', '');
 COMMENT ON TABLE storesync.rfm_segment_map IS 'The segment of each RFM code: 125 rows, 11 segments by default (Champions, Loyal, Potential Loyalist, New Customers, Promising, Need Attention, About To Sleep, At Risk, Cannot Lose Them, Hibernating, Lost). Editable: INSERT, UPDATE or DELETE re-segments every scored customer at once, scores untouched, and records each move in rfm_segment_changes with cause map.';
 COMMENT ON COLUMN storesync.rfm_segment_map.rfm_code IS 'Three digits R, F, M, each 1 to 5 (5 best), e.g. 545.';
 COMMENT ON COLUMN storesync.rfm_segment_map.segment IS 'Segment name for the code.';
@@ -92,6 +135,7 @@ CREATE TABLE storesync.rfm_customers (
     scored_at       timestamptz,
     PRIMARY KEY (store_id, customer_id)
 ) WITH (fillfactor = 80);
+SELECT pg_catalog.pg_extension_config_dump('storesync.rfm_customers', '');
 COMMENT ON TABLE storesync.rfm_customers IS 'RFM figures and scores of every customer with at least one counted order, per store. Figures are kept up to date by the order triggers in the event''s transaction; scores are exact after refresh_rfm and, between refreshes, rescored against the store''s cut points when the customer''s figures change. Analysts read storesync.customer_rfm.';
 COMMENT ON COLUMN storesync.rfm_customers.store_id IS 'The store (stores.store_id).';
 COMMENT ON COLUMN storesync.rfm_customers.customer_id IS 'The customer (customers.customer_id).';
@@ -118,6 +162,7 @@ CREATE TABLE storesync.rfm_cut_points (
     rhythm_days   numeric,
     refreshed_at  timestamptz NOT NULL
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.rfm_cut_points', '');
 COMMENT ON TABLE storesync.rfm_cut_points IS 'Per store, what the last refresh_rfm found: the values that reach each score 2 to 5. Real-time rescoring gives 1 + the number of cut points a value reaches, which is the refresh''s exact score for every value the refresh saw.';
 COMMENT ON COLUMN storesync.rfm_cut_points.store_id IS 'The store (stores.store_id).';
 COMMENT ON COLUMN storesync.rfm_cut_points.as_of IS 'The as_of of the last refresh: recency_days was counted to it.';
@@ -139,6 +184,8 @@ CREATE TABLE storesync.rfm_segment_changes (
     PRIMARY KEY (store_id, change_id)
 );
 CREATE INDEX rfm_segment_changes_time_idx ON storesync.rfm_segment_changes (store_id, changed_at);
+SELECT pg_catalog.pg_extension_config_dump('storesync.rfm_segment_changes', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('storesync.rfm_segment_changes', 'change_id')::pg_catalog.regclass, '');
 COMMENT ON TABLE storesync.rfm_segment_changes IS 'History: every change of a customer''s segment, by an event (realtime), a refresh (refresh) or an edit of the segment map (map). from_segment NULL: the customer got a first segment; to_segment NULL: the customer no longer has a counted order.';
 COMMENT ON COLUMN storesync.rfm_segment_changes.change_id IS 'Increasing key.';
 COMMENT ON COLUMN storesync.rfm_segment_changes.store_id IS 'The store (stores.store_id).';

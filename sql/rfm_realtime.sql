@@ -154,15 +154,19 @@ END;
 $$;
 COMMENT ON FUNCTION storesync._rfm_orders_updated() IS 'Internal trigger on orders (AFTER UPDATE, per statement): rescores the customers whose counted orders changed (customer, date, total, currency, or whether the order counts); other updates cost one query.';
 
+-- Not while a dump is restored (rfm.sql, Restore mode): the dump holds the figures already.
 CREATE TRIGGER rfm_orders_inserted AFTER INSERT ON storesync.orders
     REFERENCING NEW TABLE AS changed_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_orders_added_or_removed();
+    FOR EACH STATEMENT WHEN (NOT storesync._restoring())
+    EXECUTE FUNCTION storesync._rfm_orders_added_or_removed();
 CREATE TRIGGER rfm_orders_updated AFTER UPDATE ON storesync.orders
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_orders_updated();
+    FOR EACH STATEMENT WHEN (NOT storesync._restoring())
+    EXECUTE FUNCTION storesync._rfm_orders_updated();
 CREATE TRIGGER rfm_orders_deleted AFTER DELETE ON storesync.orders
     REFERENCING OLD TABLE AS changed_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_orders_added_or_removed();
+    FOR EACH STATEMENT WHEN (NOT storesync._restoring())
+    EXECUTE FUNCTION storesync._rfm_orders_added_or_removed();
 
 -- ---------------------------------------------------------------------------------------------
 -- Segment map edits: re-segment, scores untouched
@@ -194,6 +198,8 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION storesync._rfm_map_changed() IS 'Internal trigger on rfm_segment_map: re-segments the scored customers whose segment the map changed (scores untouched) and records each move with cause map.';
+-- Not while a dump is restored: the dump's customers have their segments already.
 CREATE TRIGGER rfm_segment_map_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON storesync.rfm_segment_map
-    FOR EACH STATEMENT EXECUTE FUNCTION storesync._rfm_map_changed();
+    FOR EACH STATEMENT WHEN (NOT storesync._restoring())
+    EXECUTE FUNCTION storesync._rfm_map_changed();

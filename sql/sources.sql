@@ -13,6 +13,9 @@ CREATE TABLE sources (
     created_at    timestamptz NOT NULL DEFAULT now()
 );
 REVOKE ALL ON sources FROM PUBLIC;
+-- SECURITY: in every dump too (see stores.sql).
+SELECT pg_catalog.pg_extension_config_dump('storesync.sources', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('storesync.sources', 'source_id')::pg_catalog.regclass, '');
 COMMENT ON TABLE sources IS 'Webhook senders: one row per configuration a worker URL /webhooks/{name} points at. Holds secrets: readable by the owner only.';
 COMMENT ON COLUMN sources.source_id IS 'Internal key of the source.';
 COMMENT ON COLUMN sources.name IS 'The {source} part of the webhook URL.';

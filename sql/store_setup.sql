@@ -22,6 +22,7 @@ CREATE TABLE branches (
     first_seen_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, branch_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.branches', '');
 COMMENT ON TABLE branches IS 'Store branches (store.branch.* events). The default branch is stores.default_branch_id.';
 COMMENT ON COLUMN branches.branch_id IS 'The platform''s branch id.';
 COMMENT ON COLUMN branches.name IS 'Branch name.';
@@ -49,6 +50,7 @@ CREATE TABLE taxes (
     first_seen_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, tax_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.taxes', '');
 COMMENT ON TABLE taxes IS 'Store taxes (storetax.created).';
 COMMENT ON COLUMN taxes.tax_id IS 'The platform''s tax id.';
 COMMENT ON COLUMN taxes.rate IS 'Tax rate in percent.';
@@ -73,6 +75,7 @@ CREATE TABLE shipping_zones (
     first_seen_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, zone_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.shipping_zones', '');
 COMMENT ON TABLE shipping_zones IS 'Shipping zones (shipping.zone.* events).';
 COMMENT ON COLUMN shipping_zones.zone_id IS 'The platform''s zone id.';
 COMMENT ON COLUMN shipping_zones.zone_code IS 'Zone code.';
@@ -97,6 +100,7 @@ CREATE TABLE shipping_companies (
     first_seen_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, company_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.shipping_companies', '');
 COMMENT ON TABLE shipping_companies IS 'Shipping companies (shipping.company.* events).';
 COMMENT ON COLUMN shipping_companies.company_id IS 'The platform''s shipping company id.';
 COMMENT ON COLUMN shipping_companies.name IS 'Company name.';

@@ -4,6 +4,10 @@
 -- apart and the tables can be distributed by store_id. The columns field_ts and source_ts of
 -- the tables written from events are explained in versions.sql; store_id, field_ts, source_ts
 -- and first_seen_at are commented by name (comments.sql) where a table says nothing more.
+--
+-- Every table and sequence is registered with pg_extension_config_dump beside its CREATE, so
+-- pg_dump writes its rows (README, Backups): without that a dump of an extension's tables
+-- holds CREATE EXTENSION and no data. A test fails on any table or sequence left out.
 
 CREATE TABLE stores (
     store_id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -38,6 +42,8 @@ CREATE TABLE stores (
     first_seen_at           timestamptz NOT NULL DEFAULT now(),
     UNIQUE (platform, merchant_id)
 );
+SELECT pg_catalog.pg_extension_config_dump('storesync.stores', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('storesync.stores', 'store_id')::pg_catalog.regclass, '');
 COMMENT ON TABLE stores IS 'One row per (platform, external merchant id), created the first time a webhook names it.';
 COMMENT ON COLUMN stores.store_id IS 'Internal store key; the first column of every business table key.';
 COMMENT ON COLUMN stores.platform IS 'The platform the store is on: salla or flavours.';
@@ -83,6 +89,8 @@ CREATE TABLE store_credentials (
     source_ts      timestamptz
 );
 REVOKE ALL ON store_credentials FROM PUBLIC;
+-- SECURITY: in every dump too: a dump file is as secret as the database.
+SELECT pg_catalog.pg_extension_config_dump('storesync.store_credentials', '');
 COMMENT ON TABLE store_credentials IS 'OAuth tokens of each store (from app.store.authorize). Secret: readable by the owner only.';
 COMMENT ON COLUMN store_credentials.access_token IS 'OAuth access token. Secret.';
 COMMENT ON COLUMN store_credentials.refresh_token IS 'OAuth refresh token. Secret.';

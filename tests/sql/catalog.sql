@@ -61,7 +61,7 @@ lines(key, n, line) AS (
     SELECT 'extension storesync', 0,
            format('version %s, relocatable %s, configuration tables %s', e.extversion,
                   e.extrelocatable,
-                  coalesce((SELECT string_agg(t.c::regclass::text || coalesce(' where ' || t.w, ''),
+                  coalesce((SELECT string_agg(t.c::regclass::text || coalesce(' where ' || nullif(t.w, ''), ''),
                                               ', ' ORDER BY t.c::regclass::text)
                               FROM unnest(e.extconfig, e.extcondition) AS t(c, w)), 'none'))
       FROM ext AS e

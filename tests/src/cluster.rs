@@ -48,7 +48,9 @@ fn run(program: &Path, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()))
 }
 
-fn bindir() -> PathBuf {
+/// The installed server's program directory (`pg_config --bindir`; `PG_CONFIG` names another
+/// `pg_config`): where `initdb`, `pg_ctl`, `pg_dump`, `pg_restore` and `psql` are.
+pub fn bindir() -> PathBuf {
     let pg_config = std::env::var("PG_CONFIG").unwrap_or_else(|_| "pg_config".to_owned());
     let out = Command::new(&pg_config)
         .arg("--bindir")

@@ -78,6 +78,16 @@ pub fn replace_once(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
     out
 }
 
+/// Salla's documented `order.created` with the order id, the customer id and the total replaced.
+pub fn salla_order(id: u64, customer: u64, total: f64) -> Vec<u8> {
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&fixture("salla/order.created.v2.docs.json")).unwrap();
+    body["data"]["id"] = serde_json::json!(id);
+    body["data"]["customer"]["id"] = serde_json::json!(customer);
+    body["data"]["amounts"]["total"]["amount"] = serde_json::json!(total);
+    serde_json::to_vec(&body).unwrap()
+}
+
 /// A well-formed webhook of an event storesync does not map (stored as `ignored`), padded to
 /// exactly `len` bytes.
 pub fn padded_webhook(len: usize) -> Vec<u8> {
@@ -326,6 +336,19 @@ impl TestDb {
                     "create_source({name:?}, {strategy:?}) failed: {}",
                     describe(&e)
                 )
+            });
+    }
+
+    /// `storesync.create_source(name, 'flavours', 'token', token, header)`.
+    pub async fn create_flavours_source(&self, name: &str, token: &str, header: &str) {
+        self.client
+            .query_one(
+                "SELECT storesync.create_source($1, 'flavours', 'token', $2, $3)",
+                &[&name, &token, &header],
+            )
+            .await
+            .unwrap_or_else(|e| {
+                panic!("create_source({name:?}, flavours) failed: {}", describe(&e))
             });
     }
 

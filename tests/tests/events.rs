@@ -1,7 +1,7 @@
 //! Every event family through the real worker: Salla orders, products, customers, catalogue and
 //! store, carts and more, app lifecycle; Flavours POS; and replay from SQL.
 
-use storesync_tests::{assert_fields, describe, fixture, TestDb, Worker};
+use storesync_tests::{assert_fields, fixture, TestDb, Worker};
 
 const SOURCE: &str = "salla-events";
 const SECRET: &str = "e2e-events-secret-2c8f1a9d";
@@ -13,13 +13,7 @@ const POS_HEADER: &str = "X-Flavours-Token";
 async fn setup() -> (TestDb, Worker) {
     let db = TestDb::new().await;
     db.create_source(SOURCE, "signature", SECRET).await;
-    db.client()
-        .query_one(
-            "SELECT storesync.create_source($1, 'flavours', 'token', $2, $3)",
-            &[&POS, &POS_TOKEN, &POS_HEADER],
-        )
-        .await
-        .unwrap_or_else(|e| panic!("create_source(flavours) failed: {}", describe(&e)));
+    db.create_flavours_source(POS, POS_TOKEN, POS_HEADER).await;
     let worker = Worker::start(db.url()).await;
     (db, worker)
 }

@@ -4,21 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-use storesync_tests::{fixture, TestDb, Worker};
+use storesync_tests::{salla_order as order, TestDb, Worker};
 use tokio_postgres::SimpleQueryMessage;
 
 const SOURCE: &str = "salla-rfm";
 const SECRET: &str = "e2e-rfm-secret-7d1e";
-
-fn order(id: u64, customer: u64, total: f64) -> Vec<u8> {
-    let mut body: serde_json::Value =
-        serde_json::from_slice(&fixture("salla/order.created.v2.docs.json")).unwrap();
-    body["data"]["id"] = json!(id);
-    body["data"]["customer"]["id"] = json!(customer);
-    body["data"]["amounts"]["total"]["amount"] = json!(total);
-    serde_json::to_vec(&body).unwrap()
-}
 
 async fn scored(db: &TestDb) -> i64 {
     db.client()
