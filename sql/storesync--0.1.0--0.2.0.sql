@@ -349,6 +349,268 @@ COMMENT ON COLUMN storesync.customer_rfm.churn_risk IS '0-100: storesync.churn_r
 COMMENT ON COLUMN storesync.customer_rfm.scored_at IS 'When the scores were last confirmed: the later of the customer''s last rescoring and the store''s last refresh.';
 
 -- =============================================================================================
+-- Backups (sql/*.sql beside each CREATE, sql/rfm.sql, sql/segment_map.sql): every table and
+-- sequence registered with pg_extension_config_dump, so pg_dump writes their rows (0.1.0's
+-- dumps had none); restore mode (setting storesync.restoring) in the RFM triggers; the segment
+-- map's seed as a function, and rows restored into the seeded tables replacing the seed.
+-- pg_extension_config_dump replaces an existing registration; triggers are dropped and created.
+-- =============================================================================================
+
+-- Every table and sequence in pg_dump's output.
+SELECT pg_catalog.pg_extension_config_dump('storesync.stores', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('storesync.stores', 'store_id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.store_credentials', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.sources', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('storesync.sources', 'source_id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.events', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('storesync.events', 'event_id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.customers', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.customer_otp_requests', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.reviews', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.products', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.categories', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.brands', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.special_offers', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.orders', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.order_items', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.order_status_history', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.shipments', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.order_shipment_cancellations', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.invoices', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.branches', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.taxes', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.shipping_zones', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.shipping_companies', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.carts', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.cart_items', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.coupons', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.rfm_settings', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.rfm_segment_map', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.rfm_customers', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.rfm_cut_points', '');
+SELECT pg_catalog.pg_extension_config_dump('storesync.rfm_segment_changes', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('storesync.rfm_segment_changes', 'change_id')::pg_catalog.regclass, '');
+
+-- Restore mode.
+CREATE OR REPLACE FUNCTION storesync._restoring()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(nullif(pg_catalog.current_setting('storesync.restoring', true), ''), 'off')::boolean
+$$;
+COMMENT ON FUNCTION storesync._restoring() IS 'Internal: whether this session restores a dump (setting storesync.restoring on): the RFM triggers then do nothing and rows of the seeded tables replace the seed''s.';
+
+-- Settings: restamped only outside restore mode; the seed's row replaced by a restored one.
+DROP TRIGGER IF EXISTS rfm_settings_changed ON storesync.rfm_settings;
+CREATE TRIGGER rfm_settings_changed BEFORE UPDATE ON storesync.rfm_settings
+    FOR EACH ROW WHEN (NOT storesync._restoring())
+    EXECUTE FUNCTION storesync._rfm_settings_changed();
+
+CREATE OR REPLACE FUNCTION storesync._rfm_settings_inserted()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF storesync._restoring() THEN
+        DELETE FROM storesync.rfm_settings AS s WHERE s.singleton = NEW.singleton;
+    ELSIF EXISTS (SELECT FROM storesync.rfm_settings) THEN
+        RAISE EXCEPTION 'storesync.rfm_settings already has its row'
+            USING ERRCODE = 'unique_violation',
+                  HINT = 'Change the settings with UPDATE. Restoring a dump? Restore with the setting storesync.restoring = on, e.g. PGOPTIONS=''-c storesync.restoring=on'' pg_restore ...';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION storesync._rfm_settings_inserted() IS 'Internal trigger on rfm_settings (BEFORE INSERT): in restore mode the arriving row replaces the seed''s; otherwise a second row is refused with a hint.';
+
+DROP TRIGGER IF EXISTS rfm_settings_inserted ON storesync.rfm_settings;
+CREATE TRIGGER rfm_settings_inserted BEFORE INSERT ON storesync.rfm_settings
+    FOR EACH ROW EXECUTE FUNCTION storesync._rfm_settings_inserted();
+
+-- The segment map's seed, and a restored map replacing it.
+CREATE OR REPLACE FUNCTION storesync._rfm_segment_map_seed()
+RETURNS TABLE (rfm_code text, segment text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    VALUES
+        ('111', 'Lost'),
+        ('112', 'Lost'),
+        ('113', 'Cannot Lose Them'),
+        ('114', 'Cannot Lose Them'),
+        ('115', 'Cannot Lose Them'),
+        ('121', 'Lost'),
+        ('122', 'Hibernating'),
+        ('123', 'Hibernating'),
+        ('124', 'At Risk'),
+        ('125', 'At Risk'),
+        ('131', 'Lost'),
+        ('132', 'Hibernating'),
+        ('133', 'At Risk'),
+        ('134', 'At Risk'),
+        ('135', 'At Risk'),
+        ('141', 'Lost'),
+        ('142', 'At Risk'),
+        ('143', 'At Risk'),
+        ('144', 'Cannot Lose Them'),
+        ('145', 'At Risk'),
+        ('151', 'Lost'),
+        ('152', 'At Risk'),
+        ('153', 'At Risk'),
+        ('154', 'Cannot Lose Them'),
+        ('155', 'Cannot Lose Them'),
+        ('211', 'Hibernating'),
+        ('212', 'Hibernating'),
+        ('213', 'About To Sleep'),
+        ('214', 'Cannot Lose Them'),
+        ('215', 'Cannot Lose Them'),
+        ('221', 'About To Sleep'),
+        ('222', 'Hibernating'),
+        ('223', 'Hibernating'),
+        ('224', 'At Risk'),
+        ('225', 'At Risk'),
+        ('231', 'About To Sleep'),
+        ('232', 'Hibernating'),
+        ('233', 'Hibernating'),
+        ('234', 'At Risk'),
+        ('235', 'At Risk'),
+        ('241', 'About To Sleep'),
+        ('242', 'At Risk'),
+        ('243', 'At Risk'),
+        ('244', 'At Risk'),
+        ('245', 'At Risk'),
+        ('251', 'About To Sleep'),
+        ('252', 'At Risk'),
+        ('253', 'At Risk'),
+        ('254', 'At Risk'),
+        ('255', 'At Risk'),
+        ('311', 'New Customers'),
+        ('312', 'About To Sleep'),
+        ('313', 'Promising'),
+        ('314', 'Promising'),
+        ('315', 'Promising'),
+        ('321', 'About To Sleep'),
+        ('322', 'Hibernating'),
+        ('323', 'Potential Loyalist'),
+        ('324', 'Need Attention'),
+        ('325', 'Need Attention'),
+        ('331', 'About To Sleep'),
+        ('332', 'Hibernating'),
+        ('333', 'Potential Loyalist'),
+        ('334', 'Need Attention'),
+        ('335', 'Loyal'),
+        ('341', 'Potential Loyalist'),
+        ('342', 'Potential Loyalist'),
+        ('343', 'Need Attention'),
+        ('344', 'Loyal'),
+        ('345', 'Loyal'),
+        ('351', 'Potential Loyalist'),
+        ('352', 'Potential Loyalist'),
+        ('353', 'Potential Loyalist'),
+        ('354', 'Loyal'),
+        ('355', 'Loyal'),
+        ('411', 'New Customers'),
+        ('412', 'New Customers'),
+        ('413', 'Promising'),
+        ('414', 'Promising'),
+        ('415', 'Promising'),
+        ('421', 'New Customers'),
+        ('422', 'New Customers'),
+        ('423', 'Potential Loyalist'),
+        ('424', 'Promising'),
+        ('425', 'Promising'),
+        ('431', 'Potential Loyalist'),
+        ('432', 'Potential Loyalist'),
+        ('433', 'Potential Loyalist'),
+        ('434', 'Need Attention'),
+        ('435', 'Loyal'),
+        ('441', 'Potential Loyalist'),
+        ('442', 'Potential Loyalist'),
+        ('443', 'Need Attention'),
+        ('444', 'Loyal'),
+        ('445', 'Champions'),
+        ('451', 'Potential Loyalist'),
+        ('452', 'Potential Loyalist'),
+        ('453', 'Potential Loyalist'),
+        ('454', 'Champions'),
+        ('455', 'Champions'),
+        ('511', 'New Customers'),
+        ('512', 'New Customers'),
+        ('513', 'Promising'),
+        ('514', 'Promising'),
+        ('515', 'Promising'),
+        ('521', 'Promising'),
+        ('522', 'Promising'),
+        ('523', 'Promising'),
+        ('524', 'Promising'),
+        ('525', 'Promising'),
+        ('531', 'Potential Loyalist'),
+        ('532', 'Potential Loyalist'),
+        ('533', 'Potential Loyalist'),
+        ('534', 'Need Attention'),
+        ('535', 'Need Attention'),
+        ('541', 'Potential Loyalist'),
+        ('542', 'Potential Loyalist'),
+        ('543', 'Loyal'),
+        ('544', 'Champions'),
+        ('545', 'Champions'),
+        ('551', 'Potential Loyalist'),
+        ('552', 'Potential Loyalist'),
+        ('553', 'Potential Loyalist'),
+        ('554', 'Champions'),
+        ('555', 'Champions')
+$$;
+COMMENT ON FUNCTION storesync._rfm_segment_map_seed() IS 'Internal: the default segment of each of the 125 RFM codes, as CREATE EXTENSION seeds rfm_segment_map.';
+
+CREATE OR REPLACE FUNCTION storesync._rfm_segment_map_restored()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM storesync.rfm_segment_map AS m
+                     FULL JOIN storesync._rfm_segment_map_seed() AS s ON s.rfm_code = m.rfm_code
+                    WHERE m.segment IS DISTINCT FROM s.segment) THEN
+        DELETE FROM storesync.rfm_segment_map;
+    ELSE
+        DELETE FROM storesync.rfm_segment_map AS m WHERE m.rfm_code = NEW.rfm_code;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION storesync._rfm_segment_map_restored() IS 'Internal trigger on rfm_segment_map (BEFORE INSERT, restore mode only): a row from a dump replaces the install''s seed (all of it while the map is still the seed, else the row with its code).';
+
+DROP TRIGGER IF EXISTS rfm_segment_map_restored ON storesync.rfm_segment_map;
+CREATE TRIGGER rfm_segment_map_restored BEFORE INSERT ON storesync.rfm_segment_map
+    FOR EACH ROW WHEN (storesync._restoring())
+    EXECUTE FUNCTION storesync._rfm_segment_map_restored();
+
+-- Real time and map edits: nothing while restoring.
+DROP TRIGGER IF EXISTS rfm_orders_inserted ON storesync.orders;
+CREATE TRIGGER rfm_orders_inserted AFTER INSERT ON storesync.orders
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT WHEN (NOT storesync._restoring())
+    EXECUTE FUNCTION storesync._rfm_orders_added_or_removed();
+
+DROP TRIGGER IF EXISTS rfm_orders_updated ON storesync.orders;
+CREATE TRIGGER rfm_orders_updated AFTER UPDATE ON storesync.orders
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT WHEN (NOT storesync._restoring())
+    EXECUTE FUNCTION storesync._rfm_orders_updated();
+
+DROP TRIGGER IF EXISTS rfm_orders_deleted ON storesync.orders;
+CREATE TRIGGER rfm_orders_deleted AFTER DELETE ON storesync.orders
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT WHEN (NOT storesync._restoring())
+    EXECUTE FUNCTION storesync._rfm_orders_added_or_removed();
+
+DROP TRIGGER IF EXISTS rfm_segment_map_changed ON storesync.rfm_segment_map;
+CREATE TRIGGER rfm_segment_map_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON storesync.rfm_segment_map
+    FOR EACH STATEMENT WHEN (NOT storesync._restoring())
+    EXECUTE FUNCTION storesync._rfm_map_changed();
+
+-- =============================================================================================
 -- Privileges (sql/privileges.sql), last: re-applies every grant of the schema, as the install
 -- script does at its end, so objects added above get the grants of a fresh install.
 -- =============================================================================================

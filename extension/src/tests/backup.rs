@@ -8,6 +8,7 @@ mod tests {
 
     use crate::tests::rfm_support::*;
     use crate::tests::support::*;
+    use serde_json::json;
 
     fn restoring(on: bool) {
         Spi::run(&format!(
@@ -75,18 +76,21 @@ mod tests {
             Some("{canceled} 45 t t")
         );
         Spi::run("UPDATE storesync.rfm_settings SET excluded_statuses = '{}'").unwrap();
-        assert!(truth(
-            "SELECT updated_at = '2001-02-03 04:05:06+00' FROM storesync.rfm_settings"
-        ));
+        assert_eq!(
+            row("SELECT updated_at = '2001-02-03 04:05:06+00' AS kept FROM storesync.rfm_settings"),
+            json!({"kept": true}),
+            "an UPDATE while restoring keeps the dump's updated_at"
+        );
 
         // Out of restore mode: the triggers are back.
         restoring(false);
         order(s, "o2", "c2", 1, "50", "completed");
         assert_eq!(count("SELECT count(*) FROM storesync.rfm_customers"), 1);
         Spi::run("UPDATE storesync.rfm_settings SET default_rhythm_days = 31").unwrap();
-        assert!(truth(
-            "SELECT updated_at = now() FROM storesync.rfm_settings"
-        ));
+        assert_eq!(
+            row("SELECT updated_at = now() AS restamped FROM storesync.rfm_settings"),
+            json!({"restamped": true})
+        );
     }
 
     #[pg_test(error = "storesync.rfm_settings already has its row")]
