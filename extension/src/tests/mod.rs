@@ -3,6 +3,7 @@
 
 mod backup;
 mod comments;
+mod distribution;
 mod flavours;
 mod ingest;
 mod property;
