@@ -611,6 +611,59 @@ CREATE TRIGGER rfm_segment_map_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNC
     EXECUTE FUNCTION storesync._rfm_map_changed();
 
 -- =============================================================================================
+-- The inbox keyed by store (sql/inbox.sql): storesync.events gets store_id NOT NULL, the
+-- primary key (store_id, event_id) and its dedupe keys led by store_id, as every business table
+-- is, so it distributes by store_id (README "Scaling"). Ingest has always resolved the store
+-- before recording a delivery, so no row of 0.1.0 lacks one. Rebuilding the keys holds an
+-- ACCESS EXCLUSIVE lock on storesync.events while the three indexes are built: on a large
+-- inbox, run the update when webhooks may wait (deliveries are retried), or prune first.
+-- =============================================================================================
+
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM storesync.events WHERE store_id IS NULL) THEN
+        RAISE EXCEPTION 'storesync.events has rows without a store_id'
+            USING ERRCODE = 'not_null_violation',
+                  HINT = 'Rows inserted by hand: set their store_id (storesync.stores) or delete them, then update again.';
+    END IF;
+END;
+$$;
+ALTER TABLE storesync.events ALTER COLUMN store_id SET NOT NULL;
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint AS c
+                    WHERE c.conrelid = 'storesync.events'::pg_catalog.regclass
+                      AND c.conname = 'events_pkey'
+                      AND c.conkey = (SELECT pg_catalog.array_agg(a.attnum ORDER BY a.o)
+                                        FROM unnest(ARRAY['store_id', 'event_id']::name[])
+                                             WITH ORDINALITY AS k(attname, o)
+                                        JOIN pg_catalog.pg_attribute AS a
+                                          ON a.attrelid = c.conrelid AND a.attname = k.attname)) THEN
+        ALTER TABLE storesync.events
+            DROP CONSTRAINT events_pkey,
+            ADD CONSTRAINT events_pkey PRIMARY KEY (store_id, event_id);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint AS c
+                    WHERE c.conrelid = 'storesync.events'::pg_catalog.regclass
+                      AND c.conname = 'events_store_id_source_id_body_sha256_key') THEN
+        ALTER TABLE storesync.events
+            ADD CONSTRAINT events_store_id_source_id_body_sha256_key
+                UNIQUE (store_id, source_id, body_sha256);
+    END IF;
+END;
+$$;
+ALTER TABLE storesync.events DROP CONSTRAINT IF EXISTS events_source_id_body_sha256_key;
+CREATE INDEX IF NOT EXISTS events_event_id_idx ON storesync.events (event_id);
+DROP INDEX IF EXISTS storesync.events_source_dedupe_key_idx;
+CREATE UNIQUE INDEX IF NOT EXISTS events_store_source_dedupe_key_idx
+    ON storesync.events (store_id, source_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
+
+COMMENT ON COLUMN storesync.events.store_id IS 'The store the event is about (stores.store_id), resolved before the delivery is recorded; the inbox''s distribution key.';
+COMMENT ON COLUMN storesync.events.body_sha256 IS 'SHA-256 of the raw request body: the dedupe key within a store and source.';
+COMMENT ON COLUMN storesync.events.dedupe_key IS 'The platform''s delivery id (Flavours xid), unique per store and source: a second delivery with the same id is a duplicate whatever its body. NULL for platforms without one (Salla).';
+
+-- =============================================================================================
 -- Privileges (sql/privileges.sql), last: re-applies every grant of the schema, as the install
 -- script does at its end, so objects added above get the grants of a fresh install.
 -- =============================================================================================

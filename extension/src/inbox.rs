@@ -55,7 +55,9 @@ pub fn record(client: &mut SpiClient<'_>, d: &Delivery<'_>) -> SpiResult<Result<
         return Ok(Ok(event_id));
     }
     // Delivered before (possibly committed by a concurrent transaction just now).
-    let args: [DatumWithOid; 3] = [
+    // The store leads, as in the unique keys: under Citus the lookup reaches one shard.
+    let args: [DatumWithOid; 4] = [
+        d.store_id.into(),
         d.source_id.into(),
         d.body_sha256.into(),
         d.dedupe_key.into(),
@@ -63,7 +65,7 @@ pub fn record(client: &mut SpiClient<'_>, d: &Delivery<'_>) -> SpiResult<Result<
     let existing = first_i64(statements::select(
         client,
         "SELECT event_id FROM storesync.events
-         WHERE source_id = $1 AND (body_sha256 = $2 OR dedupe_key = $3)
+         WHERE store_id = $1 AND source_id = $2 AND (body_sha256 = $3 OR dedupe_key = $4)
          ORDER BY event_id LIMIT 1",
         &args,
     )?)?;
@@ -73,23 +75,25 @@ pub fn record(client: &mut SpiClient<'_>, d: &Delivery<'_>) -> SpiResult<Result<
 /// Sets a stored event's status and error; `replayed` also stamps `replayed_at`.
 pub fn set_status(
     client: &mut SpiClient<'_>,
+    store_id: i64,
     event_id: i64,
     status: Status,
     error: Option<&str>,
     replayed: bool,
 ) -> SpiResult<()> {
-    let args: [DatumWithOid; 4] = [
+    let args: [DatumWithOid; 5] = [
         event_id.into(),
         status.as_str().into(),
         error.into(),
         replayed.into(),
+        store_id.into(),
     ];
     statements::update(
         client,
         "UPDATE storesync.events
          SET status = $2, error = $3,
              replayed_at = CASE WHEN $4 THEN now() ELSE replayed_at END
-         WHERE event_id = $1",
+         WHERE store_id = $5 AND event_id = $1",
         &args,
     )?;
     Ok(())

@@ -98,6 +98,7 @@ fn deliver(
     if applied.status != recorded {
         inbox::set_status(
             client,
+            store_id,
             event_id,
             applied.status,
             applied.error.as_deref(),

@@ -9,6 +9,7 @@
 use crate::ingest::from_pg_micros;
 use crate::outcome::Status;
 use crate::platforms::Platform;
+use crate::spi::first_i64;
 use crate::{apply, inbox};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
@@ -120,31 +121,42 @@ fn run<T>(f: impl FnOnce(&mut SpiClient<'_>) -> SpiResult<T>) -> T {
 /// Replays one event through the same [`apply`] path as `ingest` (a payload the typed tables
 /// refuse fails this event only); `None` if there is no such event.
 fn replay_one(client: &mut SpiClient<'_>, event_id: i64) -> SpiResult<Option<ReplayRow>> {
+    // The store first, then the row by its whole key: under Citus a row lock must name the
+    // shard, so FOR UPDATE by event_id alone would not do.
     let args: [DatumWithOid; 1] = [event_id.into()];
+    let Some(store_id) = first_i64(client.select(
+        "SELECT store_id FROM storesync.events WHERE event_id = $1",
+        Some(1),
+        &args,
+    )?)?
+    else {
+        return Ok(None);
+    };
+    let args: [DatumWithOid; 2] = [store_id.into(), event_id.into()];
     // Read-write: a read-only SPI call may not lock rows (FOR UPDATE) inside another function.
     let found = client.update(
-        "SELECT e.event_name, e.status, e.payload::text, e.store_id, s.platform,
+        "SELECT e.event_name, e.status, e.payload::text, s.platform,
                 ((extract(epoch FROM e.received_at) - 946684800) * 1000000)::int8
          FROM storesync.events e JOIN storesync.sources s USING (source_id)
-         WHERE e.event_id = $1
+         WHERE e.store_id = $1 AND e.event_id = $2
          FOR UPDATE OF e",
         None,
         &args,
     )?;
     if found.is_empty() {
+        // Pruned between the two statements.
         return Ok(None);
     }
     let row = found.first();
     let name: String = row.get(1)?.unwrap_or_default();
     let previous: String = row.get(2)?.unwrap_or_default();
     let payload: String = row.get(3)?.unwrap_or_default();
-    let store_id: Option<i64> = row.get(4)?;
-    let platform = Platform::from_name(&row.get::<String>(5)?.unwrap_or_default());
-    let received_at = from_pg_micros(row.get::<i64>(6)?.unwrap_or_default());
+    let platform = Platform::from_name(&row.get::<String>(4)?.unwrap_or_default());
+    let received_at = from_pg_micros(row.get::<i64>(5)?.unwrap_or_default());
 
     let json: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
-    let (status, error) = match (platform, store_id) {
-        (Ok(platform), Some(store_id)) => match platform.envelope(&json, received_at) {
+    let (status, error) = match platform {
+        Ok(platform) => match platform.envelope(&json, received_at) {
             Ok(env) => {
                 let mapping = apply::map(platform, &env);
                 let applied = apply::write(client, store_id, env.time(), mapping)?;
@@ -152,14 +164,13 @@ fn replay_one(client: &mut SpiClient<'_>, event_id: i64) -> SpiResult<Option<Rep
             }
             Err(reject) => (Status::Failed, Some(reject.message())),
         },
-        // Not reachable through ingest, which stores both; kept failed rather than guessed.
-        (Err(unknown), _) => (
+        // Not reachable through ingest, which checks the platform; kept failed, not guessed.
+        Err(unknown) => (
             Status::Failed,
             Some(format!("the event's source has an {unknown}")),
         ),
-        (_, None) => (Status::Failed, Some("the event names no store".into())),
     };
-    inbox::set_status(client, event_id, status, error.as_deref(), true)?;
+    inbox::set_status(client, store_id, event_id, status, error.as_deref(), true)?;
     Ok(Some((
         event_id,
         name,
