@@ -635,11 +635,7 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint AS c
                     WHERE c.conrelid = 'storesync.events'::pg_catalog.regclass
                       AND c.conname = 'events_pkey'
-                      AND c.conkey = (SELECT pg_catalog.array_agg(a.attnum ORDER BY a.o)
-                                        FROM unnest(ARRAY['store_id', 'event_id']::name[])
-                                             WITH ORDINALITY AS k(attname, o)
-                                        JOIN pg_catalog.pg_attribute AS a
-                                          ON a.attrelid = c.conrelid AND a.attname = k.attname)) THEN
+                      AND pg_catalog.pg_get_constraintdef(c.oid) = 'PRIMARY KEY (store_id, event_id)') THEN
         ALTER TABLE storesync.events
             DROP CONSTRAINT events_pkey,
             ADD CONSTRAINT events_pkey PRIMARY KEY (store_id, event_id);
