@@ -4,17 +4,14 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-use storesync_tests::{fixture, sign, TestDb, Worker};
+use storesync_tests::{salla_order, sign, TestDb, Worker};
 
 const SOURCE: &str = "salla-retention";
 const SECRET: &str = "e2e-retention-secret-41c9";
 
+/// An order of customer 1, id `id`.
 fn order(id: u64) -> Vec<u8> {
-    let mut body: serde_json::Value =
-        serde_json::from_slice(&fixture("salla/order.created.v2.docs.json")).unwrap();
-    body["data"]["id"] = json!(id);
-    serde_json::to_vec(&body).unwrap()
+    salla_order(id, 1, 100.0)
 }
 
 async fn one(db: &TestDb, sql: &str) -> i64 {
@@ -34,7 +31,8 @@ async fn the_prune_timer_removes_old_events_and_keeps_failed_recent_and_typed_ro
         .batch_execute(
             "UPDATE storesync.events SET received_at = now() - interval '40 days' WHERE store_id IS NOT NULL;
              INSERT INTO storesync.events (source_id, event_name, body_sha256, payload, received_at, status)
-             SELECT 1, 'order.created', sha256(('old ' || k)::bytea), '{}', now() - interval '40 days',
+             SELECT (SELECT source_id FROM storesync.sources), 'order.created', sha256(('old ' || k)::bytea),
+                    '{}', now() - interval '40 days',
                     CASE WHEN k = 0 THEN 'failed' ELSE 'processed' END
                FROM generate_series(0, 12000) AS k;",
         )
@@ -85,7 +83,8 @@ async fn the_batch_procedure_commits_each_batch() {
     db.client()
         .batch_execute(
             "INSERT INTO storesync.events (source_id, event_name, body_sha256, payload, received_at, status)
-             SELECT 1, 'order.created', sha256(k::text::bytea), '{}', now() - interval '40 days', 'ignored'
+             SELECT (SELECT source_id FROM storesync.sources), 'order.created', sha256(k::text::bytea),
+                    '{}', now() - interval '40 days', 'ignored'
                FROM generate_series(1, 2500) AS k",
         )
         .await

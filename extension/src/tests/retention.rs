@@ -5,7 +5,7 @@
 #[pgrx::pg_schema]
 mod tests {
     use pgrx::prelude::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use crate::tests::support::*;
 
@@ -20,25 +20,27 @@ mod tests {
         .unwrap();
     }
 
-    /// What one `prune_events` call returned, as `status:events:oldest age:newest age,…`
-    /// (ages in whole days before now).
-    fn prune(args: &str) -> String {
-        text(&format!(
-            "SELECT coalesce(string_agg(status || ':' || events || ':'
-                        || extract(day FROM now() - oldest_received_at) || ':'
-                        || extract(day FROM now() - newest_received_at), ',' ORDER BY status), '')
-               FROM storesync.prune_events({args})"
+    /// What one `prune_events` call returned, a row per status, ages in whole days before now.
+    fn prune(args: &str) -> Value {
+        rows(&format!(
+            "SELECT status, events,
+                    extract(day FROM now() - oldest_received_at)::int AS oldest_days,
+                    extract(day FROM now() - newest_received_at)::int AS newest_days
+               FROM storesync.prune_events({args}) ORDER BY status"
         ))
-        .unwrap_or_default()
     }
 
-    /// Inbox rows left, as `status:count,…`.
-    fn left() -> String {
-        text(
-            "SELECT coalesce(string_agg(status || ':' || n, ',' ORDER BY status), '')
+    /// A row of [`prune`]'s answer.
+    fn pruned(status: &str, events: i64, oldest_days: i32, newest_days: i32) -> Value {
+        json!({"status": status, "events": events, "oldest_days": oldest_days, "newest_days": newest_days})
+    }
+
+    /// Inbox rows left, by status: `{"processed": 4, …}`.
+    fn left() -> Value {
+        jsonb(
+            "SELECT coalesce(jsonb_object_agg(status, n), '{}')
                FROM (SELECT status, count(*) AS n FROM storesync.events GROUP BY status) AS s",
         )
-        .unwrap_or_default()
     }
 
     #[pg_test]
@@ -54,24 +56,28 @@ mod tests {
 
         assert_eq!(
             prune("interval '30 days'"),
-            "duplicate:1:31:31,ignored:2:50:50,processed:4:100:40"
+            json!([
+                pruned("duplicate", 1, 31, 31),
+                pruned("ignored", 2, 50, 50),
+                pruned("processed", 4, 100, 40)
+            ])
         );
-        assert_eq!(left(), "failed:3,processed:4");
+        assert_eq!(left(), json!({"failed": 3, "processed": 4}));
         // Nothing more to remove: an empty answer, not an error.
-        assert_eq!(prune("interval '30 days'"), "");
+        assert_eq!(prune("interval '30 days'"), json!([]));
 
         assert_eq!(
             prune("interval '30 days', include_failed => true"),
-            "failed:2:100:100"
+            json!([pruned("failed", 2, 100, 100)])
         );
-        assert_eq!(left(), "failed:1,processed:4");
+        assert_eq!(left(), json!({"failed": 1, "processed": 4}));
         // Zero: everything received before now goes, a row received now stays.
         inbox(1, "processed", "0 seconds");
         assert_eq!(
             prune("interval '0', true"),
-            "failed:1:1:1,processed:4:29:29"
+            json!([pruned("failed", 1, 1, 1), pruned("processed", 4, 29, 29)])
         );
-        assert_eq!(left(), "processed:1");
+        assert_eq!(left(), json!({"processed": 1}));
     }
 
     #[pg_test]
@@ -80,28 +86,41 @@ mod tests {
         inbox(10, "processed", "90 days");
         inbox(13, "processed", "60 days");
         inbox(5, "processed", "1 day");
-        assert_eq!(prune("interval '30 days', false, 10"), "processed:10:90:90");
-        assert_eq!(prune("interval '30 days', false, 10"), "processed:10:60:60");
-        assert_eq!(prune("interval '30 days', false, 10"), "processed:3:60:60");
-        assert_eq!(prune("interval '30 days', false, 10"), "");
-        assert_eq!(left(), "processed:5");
+        let batch = "interval '30 days', false, 10";
+        assert_eq!(prune(batch), json!([pruned("processed", 10, 90, 90)]));
+        assert_eq!(prune(batch), json!([pruned("processed", 10, 60, 60)]));
+        assert_eq!(prune(batch), json!([pruned("processed", 3, 60, 60)]));
+        assert_eq!(prune(batch), json!([]));
+        assert_eq!(left(), json!({"processed": 5}));
+    }
+
+    /// Runs `sql` as `role` (the test's own role if `None`) and answers `ok`, or the SQLSTATE
+    /// and message it failed with.
+    fn outcome(role: Option<&str>, sql: &str) -> String {
+        // Defined by the test's role: another may run it but not replace it.
+        Spi::run(
+            "CREATE OR REPLACE FUNCTION pg_temp.outcome(sql text) RETURNS text LANGUAGE plpgsql AS $$
+             BEGIN EXECUTE sql; RETURN 'ok';
+             EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE || ' ' || SQLERRM; END $$",
+        )
+        .unwrap();
+        if let Some(role) = role {
+            Spi::run(&format!("SET LOCAL ROLE {role}")).unwrap();
+        }
+        let answer = Spi::get_one_with_args::<String>("SELECT pg_temp.outcome($1)", &[sql.into()]);
+        Spi::run("RESET ROLE").unwrap();
+        answer.unwrap().unwrap()
     }
 
     #[pg_test]
     fn bad_arguments_are_refused_with_22023_and_a_reason() {
-        Spi::run(
-            "CREATE FUNCTION pg_temp.refusal(sql text) RETURNS text LANGUAGE plpgsql AS $$
-             BEGIN EXECUTE sql; RETURN 'accepted';
-             EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE || ' ' || SQLERRM; END $$",
-        )
-        .unwrap();
         shop();
         inbox(2, "processed", "100 days");
-        let refusal = |call: &str| {
-            text(&format!(
-                "SELECT pg_temp.refusal($q$SELECT * FROM storesync.prune_events({call})$q$)"
-            ))
-            .unwrap()
+        let refusal = |args: &str| {
+            outcome(
+                None,
+                &format!("SELECT * FROM storesync.prune_events({args})"),
+            )
         };
         assert_eq!(
             refusal("interval '-1 day'"),
@@ -115,19 +134,14 @@ mod tests {
             refusal("interval '1 day', NULL"),
             "22023 include_failed must be true or false, not NULL"
         );
-        for (batch, shown) in [
-            ("0", "0"),
-            ("-5", "-5"),
-            ("NULL", "NULL"),
-            ("1000001", "1000001"),
-        ] {
+        for batch in ["0", "-5", "NULL", "1000001"] {
             assert_eq!(
                 refusal(&format!("interval '1 day', false, {batch}")),
-                format!("22023 batch_size must be between 1 and 1000000, not {shown}")
+                format!("22023 batch_size must be between 1 and 1000000, not {batch}")
             );
         }
         // A refused call removed nothing.
-        assert_eq!(left(), "processed:2");
+        assert_eq!(left(), json!({"processed": 2}));
     }
 
     /// Every typed and RFM table as one fingerprint.
@@ -201,54 +215,47 @@ mod tests {
 
     #[pg_test]
     fn only_the_owner_and_the_worker_role_may_prune() {
-        let may = |role: &str, routine: &str| {
-            truth(&format!(
-                "SELECT has_function_privilege('{role}', 'storesync.{routine}', 'EXECUTE')"
-            ))
-        };
         Spi::run("CREATE ROLE storesync_retention_nobody NOLOGIN").unwrap();
-        let prune = "prune_events(interval, boolean, integer)";
-        let batches = "prune_events_in_batches(interval, boolean, integer, bigint, integer)";
-        assert!(may("storesync_ingest", prune));
-        for role in ["storesync_analyst", "storesync_retention_nobody"] {
-            assert!(!may(role, prune), "{role} may run {prune}");
-        }
-        for role in [
-            "storesync_ingest",
-            "storesync_analyst",
-            "storesync_retention_nobody",
-        ] {
-            assert!(!may(role, batches), "{role} may run {batches}");
-        }
-        assert!(truth(
-            "SELECT prosecdef AND proconfig = '{\"search_path=pg_catalog, pg_temp\"}'
-               FROM pg_proc WHERE oid = 'storesync.prune_events(interval, boolean, integer)'::regprocedure"
-        ));
+        assert_eq!(
+            rows(
+                "SELECT r AS role,
+                        has_function_privilege(r, 'storesync.prune_events(interval, boolean, integer)',
+                                               'EXECUTE') AS prune_events,
+                        has_function_privilege(r, 'storesync.prune_events_in_batches(interval, boolean, integer, bigint, integer)',
+                                               'EXECUTE') AS prune_events_in_batches
+                   FROM unnest(ARRAY['storesync_analyst', 'storesync_ingest', 'storesync_retention_nobody']) AS r
+                  ORDER BY r"
+            ),
+            json!([
+                {"role": "storesync_analyst", "prune_events": false, "prune_events_in_batches": false},
+                {"role": "storesync_ingest", "prune_events": true, "prune_events_in_batches": false},
+                {"role": "storesync_retention_nobody", "prune_events": false, "prune_events_in_batches": false}
+            ])
+        );
+        assert_eq!(
+            row("SELECT prosecdef, proconfig FROM pg_proc
+                  WHERE oid = 'storesync.prune_events(interval, boolean, integer)'::regprocedure"),
+            json!({"prosecdef": true, "proconfig": ["search_path=pg_catalog, pg_temp"]})
+        );
 
         // Tried for real: the analyst is refused; the worker's role prunes, though it may not
         // read the table it prunes.
         shop();
         inbox(2, "processed", "100 days");
-        Spi::run(
-            "CREATE FUNCTION pg_temp.state_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
-             BEGIN EXECUTE sql; RETURN 'ok';
-             EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
-        )
-        .unwrap();
-        let as_role = |role: &str, sql: &str| {
-            Spi::run(&format!("SET LOCAL ROLE {role}")).unwrap();
-            let state = text(&format!("SELECT pg_temp.state_of($q${sql}$q$)")).unwrap();
-            Spi::run("RESET ROLE").unwrap();
-            state
-        };
         let call = "SELECT * FROM storesync.prune_events('30 days')";
-        assert_eq!(as_role("storesync_analyst", call), "42501");
-        assert_eq!(left(), "processed:2");
         assert_eq!(
-            as_role("storesync_ingest", "SELECT count(*) FROM storesync.events"),
-            "42501"
+            outcome(Some("storesync_analyst"), call),
+            "42501 permission denied for function prune_events"
         );
-        assert_eq!(as_role("storesync_ingest", call), "ok");
-        assert_eq!(left(), "");
+        assert_eq!(left(), json!({"processed": 2}));
+        assert_eq!(
+            outcome(
+                Some("storesync_ingest"),
+                "SELECT count(*) FROM storesync.events"
+            ),
+            "42501 permission denied for table events"
+        );
+        assert_eq!(outcome(Some("storesync_ingest"), call), "ok");
+        assert_eq!(left(), json!({}));
     }
 }
