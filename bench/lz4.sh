@@ -1,17 +1,17 @@
 #!/bin/sh
 # Inbox payload compression, pglz (PostgreSQL's default) against lz4: table size and insert
 # time of the same order.created payloads in storesync.events, three runs of each, alternated.
-# Usage: bench/lz4.sh [ROWS] (default 20000). Needs the release worker built and the extension
-# installed; uses (and drops) the database storesync_lz4 in the local cluster.
+# Usage: bench/lz4.sh [ROWS] (default 20000). Needs the release simulator built (make simulator)
+# and the extension installed; uses (and drops) the database storesync_lz4 in the local cluster.
 set -eu
 ROWS=${1:-20000}
-BIN=${STORESYNC_WORKER_BIN:-${CARGO_TARGET_DIR:-target}/release/storesync-worker}
+SIMULATE=${SIMULATE_BIN:-${CARGO_TARGET_DIR:-target}/release/storesync-simulate}
 PSQL="psql -X -q -v ON_ERROR_STOP=1 -h ${PG_SOCKET:-/var/run/postgresql}"
 DATA=$(mktemp)
 trap 'rm -f "$DATA"' EXIT
 
 # Realistic payloads: 10 stores, 5,000 customers and 500 products each, 1–12 lines per order.
-"$BIN" simulate --emit-copy --count "$ROWS" --only order.created --stores 10 \
+"$SIMULATE" --emit-copy --count "$ROWS" --only order.created --stores 10 \
     --customers 5000 --products 500 --seed 1 >"$DATA"
 
 $PSQL -d postgres -c "DROP DATABASE IF EXISTS storesync_lz4" -c "CREATE DATABASE storesync_lz4"

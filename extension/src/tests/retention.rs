@@ -1,6 +1,6 @@
 //! Inbox retention: `storesync.prune_events` removes old inbox rows by status, in bounded
 //! batches, refuses bad arguments, leaves typed rows and RFM figures alone, and only the owner
-//! and the worker's role may run it.
+//! and the worker's role may run it. And what is retained costs less: payloads are stored lz4.
 
 #[pgrx::pg_schema]
 mod tests {
@@ -257,5 +257,23 @@ mod tests {
         );
         assert_eq!(outcome(Some("storesync_ingest"), call), "ok");
         assert_eq!(left(), json!({}));
+    }
+
+    #[pg_test]
+    fn payloads_are_stored_lz4_compressed() {
+        assert_eq!(
+            row(
+                "SELECT attcompression::text AS compression FROM pg_attribute
+                  WHERE attrelid = 'storesync.events'::regclass AND attname = 'payload'"
+            ),
+            json!({"compression": "l"})
+        );
+        shop();
+        assert_eq!(deliver(ORDER_CREATED)["status"], "processed");
+        // An order event (about 11 KB of JSON) is over the TOAST threshold: compressed, with lz4.
+        assert_eq!(
+            row("SELECT pg_column_compression(payload) AS method FROM storesync.events"),
+            json!({"method": "lz4"})
+        );
     }
 }
