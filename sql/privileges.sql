@@ -2,6 +2,7 @@
 --
 --   storesync_ingest   the worker's role: may execute storesync.ingest (and
 --                      storesync.refresh_rfm where it exists), nothing else; reads no table.
+--                      Also storesync.prune_events (inbox retention), where it exists.
 --   storesync_analyst  reads every table and view of the schema except the secret ones.
 --   the owner          the extension's owner (a superuser, or whoever created a trusted
 --                      install): everything, secrets included.
@@ -23,9 +24,12 @@ DECLARE
     -- settings). No role but the owner may read them.
     secret_tables  CONSTANT text[] := ARRAY['sources', 'store_credentials'];
     -- Routines only the owner may run (they register senders, rewrite rows, or grant).
-    owner_only     CONSTANT text[] := ARRAY['create_source', 'replay', 'replay_failed', 'grant_roles'];
-    -- Routines the worker's role runs; refresh_rfm is granted only where it exists.
-    ingest_only    CONSTANT text[] := ARRAY['ingest', 'refresh_rfm'];
+    owner_only     CONSTANT text[] := ARRAY['create_source', 'replay', 'replay_failed', 'grant_roles',
+                                            'prune_events_in_batches'];
+    -- Routines the worker's role runs (prune_events: its retention timer); each is granted
+    -- only where it exists.
+    ingest_only    CONSTANT text[] := ARRAY['ingest', 'refresh_rfm',
+                                            'prune_events'];
     schema_oid     oid := 'storesync'::regnamespace;
     owner_name     name;
     owner_is_super boolean;
@@ -84,6 +88,6 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION grant_roles() IS
-    'Creates the roles storesync_ingest and storesync_analyst if missing and (re)applies every grant of the schema: analysts read all tables and views except sources and store_credentials; the ingest role may only execute storesync.ingest (and storesync.refresh_rfm). Re-run it after adding objects to the schema.';
+    'Creates the roles storesync_ingest and storesync_analyst if missing and (re)applies every grant of the schema: analysts read all tables and views except sources and store_credentials; the ingest role may only execute storesync.ingest (and storesync.refresh_rfm, storesync.prune_events). Re-run it after adding objects to the schema.';
 
 SELECT grant_roles();

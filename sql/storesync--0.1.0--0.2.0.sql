@@ -660,6 +660,198 @@ COMMENT ON COLUMN storesync.events.body_sha256 IS 'SHA-256 of the raw request bo
 COMMENT ON COLUMN storesync.events.dedupe_key IS 'The platform''s delivery id (Flavours xid), unique per store and source: a second delivery with the same id is a duplicate whatever its body. NULL for platforms without one (Salla).';
 
 -- =============================================================================================
+-- Inbox retention (sql/retention.sql, sql/privileges.sql, sql/inbox.sql): prune_events and
+-- the procedure prune_events_in_batches, new in 0.2.0, with the index on events.received_at
+-- they use; grant_roles grants prune_events to storesync_ingest and keeps
+-- prune_events_in_batches to the owner (applied by the Privileges section below); inbox
+-- payloads compressed with lz4 instead of pglz. SET COMPRESSION rewrites nothing and applies
+-- to payloads written from now on: rows already in the inbox keep their pglz compression
+-- (PostgreSQL reads both; VACUUM FULL does not recompress) until they are pruned; a restore
+-- of a dump writes every payload anew, with lz4. Building the index reads the whole inbox
+-- and holds back writes to it meanwhile (webhooks wait; ALTER EXTENSION cannot build it
+-- CONCURRENTLY).
+-- =============================================================================================
+
+ALTER TABLE storesync.events ALTER COLUMN payload SET COMPRESSION lz4;
+
+-- Pruning finds the oldest rows first. received_at grows with event_id, so inserts land on the
+-- rightmost leaf: the index costs ingest little (measured in BENCHMARKS.md).
+CREATE INDEX IF NOT EXISTS events_received_idx ON storesync.events (received_at);
+COMMENT ON INDEX storesync.events_received_idx IS 'Lets storesync.prune_events take the oldest inbox rows first without scanning the table.';
+
+-- One batch, in the caller's transaction. A function, not a procedure: SECURITY DEFINER (so
+-- the worker's role may prune without owning the table) and a fixed search_path both forbid
+-- COMMIT inside a routine; the callers loop and commit between batches instead.
+CREATE OR REPLACE FUNCTION storesync.prune_events(older_than interval,
+                                                  include_failed boolean DEFAULT false,
+                                                  batch_size integer DEFAULT 5000)
+RETURNS TABLE (status text, events bigint, oldest_received_at timestamptz,
+               newest_received_at timestamptz)
+LANGUAGE plpgsql
+-- SECURITY: deletes inbox rows only, chosen by age and status; grant it on purpose.
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    cutoff timestamptz;
+BEGIN
+    IF older_than IS NULL OR older_than < interval '0' THEN
+        RAISE EXCEPTION 'older_than must be an interval of zero or more, not %', coalesce(older_than::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'For example storesync.prune_events(interval ''90 days'').';
+    END IF;
+    IF include_failed IS NULL THEN
+        RAISE EXCEPTION 'include_failed must be true or false, not NULL'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF batch_size IS NULL OR batch_size NOT BETWEEN 1 AND 1000000 THEN
+        RAISE EXCEPTION 'batch_size must be between 1 and 1000000, not %', coalesce(batch_size::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    cutoff := now() - older_than;
+
+    -- Oldest first, at most batch_size rows. SKIP LOCKED: a row another transaction holds (a
+    -- replay, a concurrent prune) is left for the next call instead of waited for. The rows
+    -- are deleted by their physical address, whatever the table's key: a TID scan finds them
+    -- by ctid (stable while this transaction holds their lock), and the pair (tableoid, ctid)
+    -- keeps apart rows of different partitions, should the table be partitioned, that share
+    -- a ctid.
+    RETURN QUERY
+    WITH doomed AS (
+        SELECT e.tableoid AS rel, e.ctid AS tid
+          FROM storesync.events AS e
+         WHERE e.received_at < cutoff
+           AND (prune_events.include_failed OR e.status <> 'failed')
+         ORDER BY e.received_at
+         LIMIT prune_events.batch_size
+           FOR UPDATE SKIP LOCKED
+    ), gone AS (
+        DELETE FROM storesync.events AS e
+         WHERE e.ctid = ANY (ARRAY(SELECT d.tid FROM doomed AS d))
+           AND (e.tableoid, e.ctid) IN (SELECT d.rel, d.tid FROM doomed AS d)
+        RETURNING e.status, e.received_at
+    )
+    SELECT g.status, count(*), min(g.received_at), max(g.received_at)
+      FROM gone AS g
+     GROUP BY g.status
+     ORDER BY g.status;
+END;
+$$;
+COMMENT ON FUNCTION storesync.prune_events(interval, boolean, integer) IS
+    'storesync.prune_events(older_than, include_failed DEFAULT false, batch_size DEFAULT 5000): deletes up to batch_size inbox rows received more than older_than ago, oldest first (processed, ignored and duplicate; failed ones only with include_failed), skipping rows another transaction holds. Returns one row per status removed: (status, events, oldest_received_at, newest_received_at); no row when nothing was removed. Typed rows are untouched; a pruned event can no longer be replayed. Call again until it removes fewer than batch_size, or CALL storesync.prune_events_in_batches. Bad arguments: SQLSTATE 22023. SECURITY DEFINER: owner and storesync_ingest only.';
+REVOKE ALL ON FUNCTION storesync.prune_events(interval, boolean, integer) FROM PUBLIC;
+
+-- Every batch in its own transaction. No SET clause and not SECURITY DEFINER: either would
+-- forbid the COMMIT. Whoever calls it needs EXECUTE on storesync.prune_events.
+CREATE OR REPLACE PROCEDURE storesync.prune_events_in_batches(older_than interval,
+                                                              include_failed boolean DEFAULT false,
+                                                              batch_size integer DEFAULT 5000,
+                                                              INOUT removed bigint DEFAULT NULL,
+                                                              INOUT batches integer DEFAULT NULL)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    this_batch bigint;
+BEGIN
+    removed := 0;
+    batches := 0;
+    LOOP
+        SELECT coalesce(pg_catalog.sum(p.events), 0)::bigint INTO this_batch
+          FROM storesync.prune_events(older_than, include_failed, batch_size) AS p;
+        COMMIT;
+        removed := removed + this_batch;
+        batches := batches + 1;
+        -- A short batch means nothing older is left (or only rows held by others).
+        EXIT WHEN this_batch < batch_size;
+    END LOOP;
+END;
+$$;
+COMMENT ON PROCEDURE storesync.prune_events_in_batches(interval, boolean, integer, bigint, integer) IS
+    'CALL storesync.prune_events_in_batches(older_than, include_failed DEFAULT false, batch_size DEFAULT 5000): runs storesync.prune_events until a batch removes fewer than batch_size rows, committing after each batch so no lock is held long; returns (removed, batches). Must be called outside a transaction block (else SQLSTATE 2D000, invalid transaction termination). Needs EXECUTE on storesync.prune_events.';
+REVOKE ALL ON PROCEDURE storesync.prune_events_in_batches(interval, boolean, integer, bigint, integer) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION storesync.grant_roles()
+RETURNS void
+LANGUAGE plpgsql
+-- SECURITY: runs as the extension's owner so that the owner of a trusted install (not a
+-- superuser) can re-apply grants on objects the install script created; it takes no input
+-- and only ever grants the fixed privileges below.
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- SECURITY: the one list of tables that hold secrets (webhook secrets, OAuth tokens, app
+    -- settings). No role but the owner may read them.
+    secret_tables  CONSTANT text[] := ARRAY['sources', 'store_credentials'];
+    -- Routines only the owner may run (they register senders, rewrite rows, or grant).
+    owner_only     CONSTANT text[] := ARRAY['create_source', 'replay', 'replay_failed', 'grant_roles',
+                                            'prune_events_in_batches'];
+    -- Routines the worker's role runs (prune_events: its retention timer); each is granted
+    -- only where it exists.
+    ingest_only    CONSTANT text[] := ARRAY['ingest', 'refresh_rfm',
+                                            'prune_events'];
+    schema_oid     oid := 'storesync'::regnamespace;
+    owner_name     name;
+    owner_is_super boolean;
+    role_name      text;
+    r              record;
+BEGIN
+    -- Roles are shared by every database of the cluster: create them once, and tolerate a
+    -- concurrent install in another database creating them at the same moment.
+    FOREACH role_name IN ARRAY ARRAY['storesync_ingest', 'storesync_analyst'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = role_name) THEN
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', role_name);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL;
+            END;
+        END IF;
+    END LOOP;
+
+    SELECT a.rolname, a.rolsuper INTO owner_name, owner_is_super
+    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_roles a ON a.oid = e.extowner
+    WHERE e.extname = 'storesync';
+
+    EXECUTE 'GRANT USAGE ON SCHEMA storesync TO storesync_ingest, storesync_analyst';
+
+    FOR r IN
+        SELECT c.oid::regclass AS rel, c.relname = ANY (secret_tables) AS secret
+        FROM pg_catalog.pg_class c
+        WHERE c.relnamespace = schema_oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+    LOOP
+        IF r.secret THEN
+            EXECUTE format('REVOKE ALL ON %s FROM PUBLIC, storesync_ingest, storesync_analyst', r.rel);
+        ELSE
+            EXECUTE format('REVOKE ALL ON %s FROM storesync_ingest', r.rel);
+            EXECUTE format('GRANT SELECT ON %s TO storesync_analyst', r.rel);
+        END IF;
+        IF NOT owner_is_super THEN
+            EXECUTE format('GRANT ALL ON %s TO %I', r.rel, owner_name);
+        END IF;
+    END LOOP;
+
+    FOR r IN
+        SELECT p.oid::regprocedure AS routine, p.proname = ANY (ingest_only) AS for_ingest
+        FROM pg_catalog.pg_proc p
+        WHERE p.pronamespace = schema_oid AND p.proname = ANY (owner_only || ingest_only)
+    LOOP
+        EXECUTE format('REVOKE ALL ON ROUTINE %s FROM PUBLIC, storesync_analyst', r.routine);
+        IF r.for_ingest THEN
+            EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO storesync_ingest', r.routine);
+        ELSE
+            EXECUTE format('REVOKE ALL ON ROUTINE %s FROM storesync_ingest', r.routine);
+        END IF;
+        IF NOT owner_is_super THEN
+            EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO %I', r.routine, owner_name);
+        END IF;
+    END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION storesync.grant_roles() IS
+    'Creates the roles storesync_ingest and storesync_analyst if missing and (re)applies every grant of the schema: analysts read all tables and views except sources and store_credentials; the ingest role may only execute storesync.ingest (and storesync.refresh_rfm, storesync.prune_events). Re-run it after adding objects to the schema.';
+
+-- =============================================================================================
 -- Privileges (sql/privileges.sql), last: re-applies every grant of the schema, as the install
 -- script does at its end, so objects added above get the grants of a fresh install.
 -- =============================================================================================

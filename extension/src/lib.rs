@@ -81,6 +81,12 @@ extension_sql_file!(
     name = "rfm_views",
     requires = ["rfm", "customers"]
 );
+// Inbox retention (storesync.prune_events): after the inbox, before the grants.
+extension_sql_file!(
+    "../../sql/retention.sql",
+    name = "retention",
+    requires = ["inbox"]
+);
 // Comments that cannot sit beside their object: columns every table shares, functions in Rust.
 extension_sql_file!(
     "../../sql/comments.sql",

@@ -85,6 +85,27 @@ pub struct ServeArgs {
     #[arg(long, env = "STORESYNC_RFM_REFRESH_INTERVAL", value_name = "DURATION",
           default_value = "15m", value_parser = parse_interval)]
     pub rfm_refresh_interval: Duration,
+
+    /// Remove inbox rows (`storesync.events`) received longer ago than this, e.g. `90d`,
+    /// `2weeks`: processed, ignored and duplicate ones; failed ones are kept. Off unless set.
+    /// A pruned event can no longer be replayed.
+    #[arg(long, env = "STORESYNC_PRUNE_EVENTS_OLDER_THAN", value_name = "DURATION",
+          value_parser = parse_positive)]
+    pub prune_events_older_than: Option<Duration>,
+
+    /// How often to prune the inbox when `--prune-events-older-than` is set (first run at
+    /// start), e.g. `1h`, `30m`.
+    #[arg(long, env = "STORESYNC_PRUNE_INTERVAL", value_name = "DURATION",
+          default_value = "1h", value_parser = parse_positive)]
+    pub prune_interval: Duration,
+}
+
+/// A duration such as `90d` or `1h` (humantime) that is more than zero.
+fn parse_positive(text: &str) -> Result<Duration, String> {
+    match parse_interval(text)? {
+        duration if duration.is_zero() => Err("must be more than zero (e.g. 90d, 1h)".into()),
+        duration => Ok(duration),
+    }
 }
 
 /// A duration such as `15m`, `1h 30m` or `45s` (humantime), or `0` for none.
@@ -195,6 +216,42 @@ mod tests {
             "soon",
         ];
         assert!(Cli::try_parse_from(argv).is_err());
+    }
+
+    #[test]
+    fn inbox_pruning_is_off_by_default_and_takes_positive_durations() {
+        let args = serve(&["--database-url", "x"]);
+        assert_eq!(args.prune_events_older_than, None);
+        assert_eq!(args.prune_interval, Duration::from_secs(3600));
+        let args = serve(&[
+            "--database-url",
+            "x",
+            "--prune-events-older-than",
+            "90d",
+            "--prune-interval",
+            "30m",
+        ]);
+        assert_eq!(
+            args.prune_events_older_than,
+            Some(Duration::from_secs(90 * 86_400))
+        );
+        assert_eq!(args.prune_interval, Duration::from_secs(1800));
+        for (flag, value) in [
+            ("--prune-events-older-than", "0"),
+            ("--prune-events-older-than", "0s"),
+            ("--prune-events-older-than", "soon"),
+            ("--prune-interval", "0"),
+        ] {
+            let argv = [
+                "storesync-worker",
+                "serve",
+                "--database-url",
+                "x",
+                flag,
+                value,
+            ];
+            assert!(Cli::try_parse_from(argv).is_err(), "{flag} {value}");
+        }
     }
 
     #[test]

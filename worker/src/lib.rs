@@ -5,8 +5,9 @@
 //!
 //! [`app`] builds the router so tests can drive it without a socket; [`server::run`] binds it.
 
-// The jobs: receiving webhooks, the health endpoints, the RFM refresh timer.
+// The jobs: receiving webhooks, the health endpoints, the RFM refresh and inbox pruning timers.
 pub mod health;
+pub mod prune_timer;
 pub mod rfm_timer;
 pub mod webhooks;
 

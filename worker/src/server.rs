@@ -65,6 +65,13 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
 
     let upkeep = metrics::spawn_upkeep();
     let (stop_timer, timer_stop) = tokio::sync::watch::channel(false);
+    let prune = crate::prune_timer::spawn(
+        pool.clone(),
+        args.prune_events_older_than,
+        args.prune_interval,
+        limits.db_timeout,
+        timer_stop.clone(),
+    );
     let timer = rfm_timer::spawn(
         pool.clone(),
         args.rfm_refresh_interval,
@@ -91,6 +98,7 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
             timer.abort();
         }
     }
+    crate::prune_timer::finish(prune, TIMER_GRACE).await;
     pool.close();
     tracing::info!("stopped");
     Ok(())

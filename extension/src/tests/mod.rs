@@ -9,6 +9,7 @@ mod ingest;
 mod property;
 mod replay;
 mod replay_isolation;
+mod retention;
 mod rfm;
 mod rfm_realtime;
 mod rfm_reference;
