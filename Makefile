@@ -73,9 +73,15 @@ db: apt
 	  createdb -h $(PG_SOCKET) -U $(DB_ROLE) $(DB)
 
 # The release build of the extension, installed into PostgreSQL. Runs after the in-database
-# tests, which install a test build over it.
+# tests, which install a test build over it. Packaged first, then each file written beside its
+# destination and renamed over it (deploy/install-extension.sh): backends already running keep
+# the library they mapped instead of executing a half-overwritten one. Unchanged files are
+# left alone.
+EXT_PACKAGE_DIR ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/storesync-package
 extension: deps
-	cd extension && cargo pgrx install --release --pg-config $(PG_CONFIG) >/dev/null
+	rm -rf $(EXT_PACKAGE_DIR)
+	cd extension && cargo pgrx package --pg-config $(PG_CONFIG) --out-dir $(EXT_PACKAGE_DIR) >/dev/null
+	deploy/install-extension.sh $(EXT_PACKAGE_DIR)
 
 worker:
 	cargo build --release -q -p storesync-worker
@@ -139,9 +145,12 @@ lint: deps
 unit: deps
 	cargo test -q -p storesync-core -p storesync-worker
 
+# The test framework installs its test build through CARGO_PGRX; the stand-in packages it
+# and installs it by rename, like `extension`, instead of overwriting the library in place.
 pgtest: deps db
 	@install -d -o postgres -g postgres $(PGRX_TEST_DATA)
-	cd extension && cargo pgrx test pg$(PG_MAJOR) --runas postgres --pgdata $(PGRX_TEST_DATA)
+	cd extension && CARGO_PGRX="$(CURDIR)/deploy/cargo-pgrx-atomic.sh" \
+	  cargo pgrx test pg$(PG_MAJOR) --runas postgres --pgdata $(PGRX_TEST_DATA)
 
 e2e: database worker simulator
 	STORESYNC_ADMIN_URL="host=$(PG_SOCKET) dbname=postgres user=$(DB_ROLE)" \
