@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Stands in for cargo-pgrx where `cargo pgrx test` installs its test build: the test framework
-# runs `$CARGO_PGRX pgrx install --test …`, and `cargo pgrx install` overwrites the installed
-# library in place, which breaks every running backend that has it mapped (see
-# install-extension.sh). This runs `cargo pgrx package` with the same options into a temporary
-# directory instead and installs that with install-extension.sh (write beside, then rename).
-# Any other command goes to cargo-pgrx unchanged.
+# Stands in for cargo-pgrx where `cargo pgrx test` installs its test build. The test framework
+# (pgrx-tests) runs `$CARGO_PGRX pgrx install --test … [--sudo]`; cargo-pgrx 0.18.1 then either
+# copies the library over the installed one with `sudo cp` (with `--sudo`, which `--runas`
+# adds: the same inode, overwritten in place under every backend that has it mapped), or
+# removes it and copies anew (without: a new session may find no file or half a file). This
+# runs `cargo pgrx package` with the same options into a temporary directory instead and
+# installs that with install-extension.sh (each file written beside, then renamed). Any other
+# command goes to cargo-pgrx unchanged.
 #
 # Used by `make pgtest`: CARGO_PGRX=$PWD/deploy/cargo-pgrx-atomic.sh cargo pgrx test …
 set -euo pipefail

@@ -5,10 +5,11 @@
 # destination under a temporary name, then renamed over it.
 #
 # Why: PostgreSQL backends map the library file. Overwriting it in place (same inode, as `cp`
-# or `cargo pgrx install` do) makes every running backend execute the new build's bytes at
-# the old build's addresses, and each call fails ("unrecognized function API version") or
-# crashes. A rename leaves the old file alive for the backends that have it mapped; new
-# sessions load the new one.
+# does) makes every running backend execute the new build's bytes at the old build's
+# addresses, and each call fails ("unrecognized function API version") or crashes; removing it
+# and copying anew leaves a moment in which a new session finds no file or half of one. A
+# rename leaves the old file alive for the backends that have it mapped, and new sessions load
+# the whole new one.
 #
 # Usage: deploy/install-extension.sh PKGDIR [DESTDIR]
 #   DESTDIR (default /) is prepended to every path, e.g. for a staging root.

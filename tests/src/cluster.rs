@@ -48,21 +48,15 @@ fn run(program: &Path, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()))
 }
 
-/// A directory of the installed server, from `pg_config <flag>` (`$PG_CONFIG` names another
-/// `pg_config`), e.g. `--bindir` or `--pkglibdir`.
-pub fn pg_config_dir(flag: &str) -> PathBuf {
+/// The installed server's program directory (`pg_config --bindir`; `PG_CONFIG` names another
+/// `pg_config`): where `initdb`, `pg_ctl`, `pg_dump`, `pg_restore` and `psql` are.
+pub fn bindir() -> PathBuf {
     let pg_config = std::env::var("PG_CONFIG").unwrap_or_else(|_| "pg_config".to_owned());
     let out = Command::new(&pg_config)
-        .arg(flag)
+        .arg("--bindir")
         .output()
         .unwrap_or_else(|e| panic!("cannot run {pg_config}: {e}"));
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-}
-
-/// The installed server's program directory (`pg_config --bindir`): where `initdb`, `pg_ctl`,
-/// `pg_dump`, `pg_restore` and `psql` are.
-pub fn bindir() -> PathBuf {
-    pg_config_dir("--bindir")
 }
 
 impl Cluster {

@@ -17,7 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use storesync_tests::cluster::{pg_config_dir, Cluster};
+use storesync_tests::cluster::Cluster;
+use storesync_tests::released;
 use storesync_tests::{fixture, Endpoint, TestDb, Worker};
 use tokio::task::JoinSet;
 
@@ -58,7 +59,7 @@ struct InstalledLibrary {
 
 impl InstalledLibrary {
     fn take() -> Self {
-        let path = pg_config_dir("--pkglibdir").join("storesync.so");
+        let path = released::library();
         let original = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let work =
             std::env::temp_dir().join(format!("storesync-e2e-library-{}", std::process::id()));
@@ -93,8 +94,8 @@ impl InstalledLibrary {
         assert!(out.status.success(), "install-extension.sh failed: {out:?}");
     }
 
-    /// Overwrites the installed file in place (same inode), as `cp` or `cargo pgrx install`
-    /// do, with bytes of the same length that are not this build.
+    /// Overwrites the installed file in place (same inode), as `cp` does (and `cargo pgrx
+    /// install --sudo`), with bytes of the same length that are not this build.
     fn overwrite_in_place(&self) {
         use std::io::Write;
         let mut file = std::fs::OpenOptions::new()
