@@ -28,11 +28,14 @@ PSQL          := psql -X -q -v ON_ERROR_STOP=1 "host=$(PG_SOCKET) dbname=$(DB) u
 WORKER_ROLE   ?= storesync_worker
 WORKER_PASSWORD_FILE ?= .worker-password
 WORKER_BIN    := target/release/storesync-worker
+# Where cargo builds (CARGO_TARGET_DIR if set).
+TARGET_DIR    := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 # The traffic simulator: a binary of its own, so the worker carries no HTTP client or RNG.
 SIMULATE_BIN  := target/release/storesync-simulate
 
 .PHONY: help deps apt cargo-pgrx pgrx-init db extension worker database demo-source run test \
-        lint unit pgtest e2e clean bench bench-smoke bench-profile worker-role fuzz
+        lint unit pgtest e2e clean bench bench-smoke bench-profile worker-role fuzz package \
+        package-test
 
 help:
 	@echo "make run    set up everything, then serve webhooks on $(LISTEN)"
@@ -77,7 +80,7 @@ db: apt
 # destination and renamed over it (deploy/install-extension.sh): backends already running keep
 # the library they mapped instead of executing a half-overwritten one. Unchanged files are
 # left alone.
-EXT_PACKAGE_DIR ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/storesync-package
+EXT_PACKAGE_DIR ?= $(TARGET_DIR)/storesync-package
 extension: deps
 	rm -rf $(EXT_PACKAGE_DIR)
 	cd extension && cargo pgrx package --pg-config $(PG_CONFIG) --out-dir $(EXT_PACKAGE_DIR) >/dev/null
@@ -125,7 +128,7 @@ run: demo-source worker worker-role
 
 ## --- tests --------------------------------------------------------------------------------
 
-test: lint unit pgtest e2e bench-smoke
+test: lint unit pgtest e2e package-test bench-smoke
 
 # The simulator's dependencies stay out of the production worker: no HTTP client or HDR
 # histogram anywhere in its tree, no RNG, clock or signer of its own (tokio-postgres and the
@@ -157,6 +160,33 @@ e2e: database worker simulator
 	STORESYNC_WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" \
 	STORESYNC_SIMULATE_BIN="$(CURDIR)/$(SIMULATE_BIN)" \
 	cargo test -q -p storesync-tests
+
+## --- packages ---------------------------------------------------------------------------------
+
+# One tarball a DBA installs on a server without a Rust toolchain: the release build of the
+# extension (library, control file, install script, every upgrade script, as `cargo pgrx
+# package` lays them out), the worker, its systemd unit and example configuration, under the
+# server's paths; at the top, install-extension.sh, which puts them in place by rename.
+VERSION      := $(shell sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+ARCH         := $(shell dpkg --print-architecture 2>/dev/null || uname -m)
+PACKAGE_NAME := storesync-$(VERSION)-pg$(PG_MAJOR)-$(ARCH)
+PACKAGE_ROOT := $(TARGET_DIR)/package/$(PACKAGE_NAME)
+PACKAGE      := $(PACKAGE_ROOT).tar.gz
+
+package: deps worker
+	rm -rf $(PACKAGE_ROOT) $(PACKAGE)
+	cd extension && cargo pgrx package --pg-config $(PG_CONFIG) --out-dir $(PACKAGE_ROOT) >/dev/null
+	install -D -m 755 $(TARGET_DIR)/release/storesync-worker $(PACKAGE_ROOT)/usr/bin/storesync-worker
+	install -D -m 644 deploy/storesync-worker.service $(PACKAGE_ROOT)/usr/lib/systemd/system/storesync-worker.service
+	install -D -m 644 deploy/worker.env.example $(PACKAGE_ROOT)/usr/share/doc/storesync/worker.env.example
+	install -m 755 deploy/install-extension.sh $(PACKAGE_ROOT)/install-extension.sh
+	tar -C $(dir $(PACKAGE_ROOT)) --sort=name --owner=0 --group=0 --numeric-owner \
+	  -czf $(PACKAGE) $(PACKAGE_NAME)
+	@echo "$(PACKAGE)"
+
+# Unpacks the tarball into a temporary root and checks its contents and the installer.
+package-test: package
+	tests/package.sh $(PACKAGE)
 
 ## --- benchmarks (BENCHMARKS.md) --------------------------------------------------------------
 

@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
-# Installs a packaged extension (the tree `cargo pgrx package` writes, or an unpacked release
-# archive: PKGDIR/usr/lib/postgresql/15/lib/storesync.so, PKGDIR/usr/share/postgresql/15/
-# extension/storesync*) into the system, the way dpkg does: each file is written beside its
-# destination under a temporary name, then renamed over it.
+# Installs a package tree into the system the way dpkg does: each file is written beside its
+# destination under a temporary name, flushed to disk, then renamed over it. PKGDIR is laid out
+# as the server's paths: the tree `cargo pgrx package` writes (PKGDIR/usr/lib/postgresql/15/lib/
+# storesync.so, PKGDIR/usr/share/postgresql/15/extension/storesync*), or an unpacked release
+# package (`make package`), which adds usr/bin/storesync-worker, the systemd unit and the
+# example configuration. Files at the top of PKGDIR (this script's copy in a release package)
+# are not installed.
 #
 # Why: PostgreSQL backends map the library file. Overwriting it in place (same inode, as `cp`
 # does) makes every running backend execute the new build's bytes at the old build's
 # addresses, and each call fails ("unrecognized function API version") or crashes; removing it
 # and copying anew leaves a moment in which a new session finds no file or half of one. A
-# rename leaves the old file alive for the backends that have it mapped, and new sessions load
-# the whole new one.
+# rename leaves the old file alive for the backends that have it mapped (and the old worker
+# binary for the worker that runs it), and new sessions load the whole new one.
 #
-# Usage: deploy/install-extension.sh PKGDIR [DESTDIR]
+# Usage: install-extension.sh PKGDIR [DESTDIR]
 #   DESTDIR (default /) is prepended to every path, e.g. for a staging root.
 # Files already identical at the destination are left alone (same inode, nothing to do), so
-# running it again is quick and changes nothing. The library goes first, the SQL scripts
-# next, the control file (which names the default version) last.
+# running it again is quick and changes nothing. The library goes first, the SQL scripts and
+# other files next, the control file (which names the default version) last.
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ] || [ ! -d "$1" ]; then
-  echo "usage: $0 PKGDIR [DESTDIR]   (PKGDIR: a directory from \`cargo pgrx package\`)" >&2
+  echo "usage: $0 PKGDIR [DESTDIR]   (PKGDIR: from \`cargo pgrx package\` or an unpacked package)" >&2
   exit 2
 fi
 pkgdir=$(cd "$1" && pwd)
@@ -41,12 +44,14 @@ install_one() {
   tmp=$(mktemp -- "$dir/.$(basename -- "$dest").new.XXXXXX")
   cp -- "$src" "$tmp"
   chmod --reference="$src" -- "$tmp"
+  # On disk before the name points at it: a crash cannot leave an empty file under the name.
+  sync -- "$tmp"
   mv -f -- "$tmp" "$dest"
   tmp=
   echo "installed $dest"
 }
 
-files=$(cd "$pkgdir" && find . -type f -printf '%P\n' | sort)
+files=$(cd "$pkgdir" && find . -mindepth 2 -type f -printf '%P\n' | sort)
 if [ -z "$files" ]; then
   echo "$0: no files in $pkgdir" >&2
   exit 1
