@@ -41,6 +41,7 @@ help:
 	@echo "make run    set up everything, then serve webhooks on $(LISTEN)"
 	@echo "make test   set up everything, then run every test layer"
 	@echo "make bench  benchmarks side by side (minutes; see BENCHMARKS.md)"
+	@echo "make package  the release tarball for servers without Rust (README: Installing on a server)"
 
 ## --- set-up -------------------------------------------------------------------------------
 
@@ -167,9 +168,9 @@ e2e: database worker simulator
 # extension (library, control file, install script, every upgrade script, as `cargo pgrx
 # package` lays them out), the worker, its systemd unit and example configuration, under the
 # server's paths; at the top, install-extension.sh, which puts them in place by rename.
-VERSION      := $(shell sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+PKG_VERSION  := $(shell sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
 ARCH         := $(shell dpkg --print-architecture 2>/dev/null || uname -m)
-PACKAGE_NAME := storesync-$(VERSION)-pg$(PG_MAJOR)-$(ARCH)
+PACKAGE_NAME := storesync-$(PKG_VERSION)-pg$(PG_MAJOR)-$(ARCH)
 PACKAGE_ROOT := $(TARGET_DIR)/package/$(PACKAGE_NAME)
 PACKAGE      := $(PACKAGE_ROOT).tar.gz
 
