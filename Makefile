@@ -28,16 +28,20 @@ PSQL          := psql -X -q -v ON_ERROR_STOP=1 "host=$(PG_SOCKET) dbname=$(DB) u
 WORKER_ROLE   ?= storesync_worker
 WORKER_PASSWORD_FILE ?= .worker-password
 WORKER_BIN    := target/release/storesync-worker
+# Where cargo builds (CARGO_TARGET_DIR if set).
+TARGET_DIR    := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 # The traffic simulator: a binary of its own, so the worker carries no HTTP client or RNG.
 SIMULATE_BIN  := target/release/storesync-simulate
 
 .PHONY: help deps apt cargo-pgrx pgrx-init db extension worker database demo-source run test \
-        lint unit pgtest e2e clean bench bench-smoke bench-profile worker-role fuzz
+        lint unit pgtest e2e clean bench bench-smoke bench-profile worker-role fuzz package \
+        package-test
 
 help:
 	@echo "make run    set up everything, then serve webhooks on $(LISTEN)"
 	@echo "make test   set up everything, then run every test layer"
 	@echo "make bench  benchmarks side by side (minutes; see BENCHMARKS.md)"
+	@echo "make package  the release tarball for servers without Rust (README: Installing on a server)"
 
 ## --- set-up -------------------------------------------------------------------------------
 
@@ -73,9 +77,15 @@ db: apt
 	  createdb -h $(PG_SOCKET) -U $(DB_ROLE) $(DB)
 
 # The release build of the extension, installed into PostgreSQL. Runs after the in-database
-# tests, which install a test build over it.
+# tests, which install a test build over it. Packaged first, then each file written beside its
+# destination and renamed over it (deploy/install-extension.sh): backends already running keep
+# the library they mapped instead of executing a half-overwritten one. Unchanged files are
+# left alone.
+EXT_PACKAGE_DIR ?= $(TARGET_DIR)/storesync-package
 extension: deps
-	cd extension && cargo pgrx install --release --pg-config $(PG_CONFIG) >/dev/null
+	rm -rf $(EXT_PACKAGE_DIR)
+	cd extension && cargo pgrx package --pg-config $(PG_CONFIG) --out-dir $(EXT_PACKAGE_DIR) >/dev/null
+	deploy/install-extension.sh $(EXT_PACKAGE_DIR)
 
 worker:
 	cargo build --release -q -p storesync-worker
@@ -119,7 +129,7 @@ run: demo-source worker worker-role
 
 ## --- tests --------------------------------------------------------------------------------
 
-test: lint unit pgtest e2e bench-smoke
+test: lint unit pgtest e2e package-test bench-smoke
 
 # The simulator's dependencies stay out of the production worker: no HTTP client or HDR
 # histogram anywhere in its tree, no RNG, clock or signer of its own (tokio-postgres and the
@@ -139,15 +149,45 @@ lint: deps
 unit: deps
 	cargo test -q -p storesync-core -p storesync-worker
 
+# The test framework installs its test build through CARGO_PGRX; the stand-in packages it
+# and installs it by rename, like `extension`, instead of overwriting the library in place.
 pgtest: deps db
 	@install -d -o postgres -g postgres $(PGRX_TEST_DATA)
-	cd extension && cargo pgrx test pg$(PG_MAJOR) --runas postgres --pgdata $(PGRX_TEST_DATA)
+	cd extension && CARGO_PGRX="$(CURDIR)/deploy/cargo-pgrx-atomic.sh" \
+	  cargo pgrx test pg$(PG_MAJOR) --runas postgres --pgdata $(PGRX_TEST_DATA)
 
 e2e: database worker simulator
 	STORESYNC_ADMIN_URL="host=$(PG_SOCKET) dbname=postgres user=$(DB_ROLE)" \
 	STORESYNC_WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" \
 	STORESYNC_SIMULATE_BIN="$(CURDIR)/$(SIMULATE_BIN)" \
 	cargo test -q -p storesync-tests
+
+## --- packages ---------------------------------------------------------------------------------
+
+# One tarball a DBA installs on a server without a Rust toolchain: the release build of the
+# extension (library, control file, install script, every upgrade script, as `cargo pgrx
+# package` lays them out), the worker, its systemd unit and example configuration, under the
+# server's paths; at the top, install-extension.sh, which puts them in place by rename.
+PKG_VERSION  := $(shell sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+ARCH         := $(shell dpkg --print-architecture 2>/dev/null || uname -m)
+PACKAGE_NAME := storesync-$(PKG_VERSION)-pg$(PG_MAJOR)-$(ARCH)
+PACKAGE_ROOT := $(TARGET_DIR)/package/$(PACKAGE_NAME)
+PACKAGE      := $(PACKAGE_ROOT).tar.gz
+
+package: deps worker
+	rm -rf $(PACKAGE_ROOT) $(PACKAGE)
+	cd extension && cargo pgrx package --pg-config $(PG_CONFIG) --out-dir $(PACKAGE_ROOT) >/dev/null
+	install -D -m 755 $(TARGET_DIR)/release/storesync-worker $(PACKAGE_ROOT)/usr/bin/storesync-worker
+	install -D -m 644 deploy/storesync-worker.service $(PACKAGE_ROOT)/usr/lib/systemd/system/storesync-worker.service
+	install -D -m 644 deploy/worker.env.example $(PACKAGE_ROOT)/usr/share/doc/storesync/worker.env.example
+	install -m 755 deploy/install-extension.sh $(PACKAGE_ROOT)/install-extension.sh
+	tar -C $(dir $(PACKAGE_ROOT)) --sort=name --owner=0 --group=0 --numeric-owner \
+	  -czf $(PACKAGE) $(PACKAGE_NAME)
+	@echo "$(PACKAGE)"
+
+# Unpacks the tarball into a temporary root and checks its contents and the installer.
+package-test: package
+	tests/package.sh $(PACKAGE)
 
 ## --- benchmarks (BENCHMARKS.md) --------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-//! Bad input: unknown sources, bodies that are not webhooks, bodies over the limit. Each gets
-//! a JSON error, writes nothing, and leaves the worker and the database answering.
+//! Bad input: unknown sources, source names no source can have, bodies that are not webhooks,
+//! bodies over the limit (also from a client that writes the whole body before reading). Each
+//! gets a JSON error, writes nothing, and leaves the worker and the database answering.
 
 use storesync_tests::{fixture, padded_webhook, sign, Counts, TestDb, Worker};
 
@@ -134,4 +135,71 @@ async fn default_body_limit_is_one_mib() {
         .post_signed(SOURCE, SECRET, &padded_webhook(MIB))
         .await
         .expect_accepted("ignored");
+}
+
+#[tokio::test]
+async fn a_nul_byte_in_the_source_name_is_400_and_stores_nothing() {
+    let (db, worker) = setup(&[]).await;
+    let body = fixture("salla/order.created.v2.docs.json");
+    for source in ["a%00b", "%00", "shop%00"] {
+        worker
+            .post_signed(source, SECRET, &body)
+            .await
+            .expect_error(400, Some("bad_request"));
+    }
+    assert_eq!(db.counts().await, Counts::default());
+    // Nothing was broken on the way: the same worker still ingests.
+    worker
+        .post_signed(SOURCE, SECRET, &body)
+        .await
+        .expect_accepted("processed");
+}
+
+/// Posts `size` bytes with Python's `http.client`, which sends the whole body before reading;
+/// prints the status and the body, or the exception it got instead.
+const PYTHON_POST: &str = r#"
+import http.client, sys
+port, size = int(sys.argv[1]), int(sys.argv[2])
+connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+try:
+    connection.request("POST", "/webhooks/salla-main", body=b"x" * size,
+                       headers={"Content-Type": "application/json"})
+    answer = connection.getresponse()
+    print(answer.status)
+    print(answer.read().decode())
+except Exception as error:
+    print("error", type(error).__name__, error)
+"#;
+
+#[tokio::test]
+async fn an_oversized_body_from_python_http_client_reads_the_413() {
+    let (db, worker) = setup(&[]).await;
+    let port = worker
+        .url("")
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .expect("worker port");
+    // Over the default 1 MiB limit, and more than loopback socket buffers hold: an unread
+    // rest would reset the connection while Python is still writing.
+    let size = 6 * 1024 * 1024;
+    let out = tokio::process::Command::new("python3")
+        .args(["-c", PYTHON_POST, &port.to_string(), &size.to_string()])
+        .output()
+        .await
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "python3 failed: {out:?}");
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("413"), "python3 got: {stdout}");
+    let answer: serde_json::Value =
+        serde_json::from_str(lines.next().unwrap_or_default()).expect("a JSON answer");
+    assert_eq!(answer["error"], "payload_too_large", "{answer}");
+
+    // A client that reads while it sends (reqwest, like curl) gets the same answer.
+    worker
+        .post(SOURCE, &[], vec![b'x'; size])
+        .await
+        .expect_error(413, Some("payload_too_large"));
+    assert_eq!(db.counts().await, Counts::default());
 }

@@ -55,7 +55,8 @@ pub async fn refresh_once(pool: &Pool, db_timeout: Duration) -> bool {
             return false;
         }
     };
-    match client.batch_execute(REFRESH_SQL).await {
+    let refreshed = client.batch_execute(REFRESH_SQL).await;
+    match refreshed {
         Ok(()) => {
             let seconds = started.elapsed().as_secs_f64();
             tracing::info!(seconds, "RFM refresh done");
@@ -72,6 +73,8 @@ pub async fn refresh_once(pool: &Pool, db_timeout: Duration) -> bool {
                 seconds = started.elapsed().as_secs_f64(),
                 "RFM refresh failed; retrying at the next tick"
             );
+            // A session that can no longer run storesync's functions is not reused.
+            crate::db::retire_if_broken(client, &err);
             metrics::counter!("storesync_rfm_refreshes_total", "outcome" => "error").increment(1);
             false
         }

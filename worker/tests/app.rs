@@ -142,6 +142,26 @@ async fn webhook_without_source_is_404_json() {
     assert_eq!(json_body(response).await["error"], "not_found");
 }
 
+/// PostgreSQL text cannot hold NUL, so no source has one: refused before the (here down)
+/// database is asked, which would otherwise answer 503 (or, reachable, fail with 22021).
+#[tokio::test]
+async fn a_source_name_with_a_nul_byte_is_400_without_asking_the_database() {
+    for path in ["/webhooks/a%00b", "/webhooks/%00", "/webhooks/salla%00"] {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{}"))
+            .unwrap();
+        let response = send(request).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+        let body = json_body(response).await;
+        assert_eq!(body["error"], "bad_request", "{path}");
+        assert_eq!(
+            body["message"], "the webhook source in the path is not valid",
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn wrong_method_is_405_json_with_allow() {
     let request = Request::builder()
