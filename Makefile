@@ -27,11 +27,11 @@ PSQL          := psql -X -q -v ON_ERROR_STOP=1 "host=$(PG_SOCKET) dbname=$(DB) u
 # with a generated password kept in a git-ignored file; DB admin actions use $(DB_ROLE).
 WORKER_ROLE   ?= storesync_worker
 WORKER_PASSWORD_FILE ?= .worker-password
-WORKER_BIN    := target/release/storesync-worker
 # Where cargo builds (CARGO_TARGET_DIR if set).
 TARGET_DIR    := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+WORKER_BIN    := $(TARGET_DIR)/release/storesync-worker
 # The traffic simulator: a binary of its own, so the worker carries no HTTP client or RNG.
-SIMULATE_BIN  := target/release/storesync-simulate
+SIMULATE_BIN  := $(TARGET_DIR)/release/storesync-simulate
 
 .PHONY: help deps apt cargo-pgrx pgrx-init db extension worker database demo-source run test \
         lint unit pgtest e2e clean bench bench-smoke bench-profile worker-role fuzz package \
@@ -158,8 +158,8 @@ pgtest: deps db
 
 e2e: database worker simulator
 	STORESYNC_ADMIN_URL="host=$(PG_SOCKET) dbname=postgres user=$(DB_ROLE)" \
-	STORESYNC_WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" \
-	STORESYNC_SIMULATE_BIN="$(CURDIR)/$(SIMULATE_BIN)" \
+	STORESYNC_WORKER_BIN="$(WORKER_BIN)" \
+	STORESYNC_SIMULATE_BIN="$(SIMULATE_BIN)" \
 	cargo test -q -p storesync-tests
 
 ## --- packages ---------------------------------------------------------------------------------
@@ -196,7 +196,7 @@ package-test: package
 # The benchmark uses its own databases ($(BENCH_DB), $(BENCH_DB)_tpl), dropped at the end.
 BENCH_DB ?= storesync_bench
 BENCH_ENV := BENCH_DB=$(BENCH_DB) PG_SOCKET=$(PG_SOCKET) DB_ROLE=$(DB_ROLE) \
-             WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" SIMULATE_BIN="$(CURDIR)/$(SIMULATE_BIN)"
+             WORKER_BIN="$(WORKER_BIN)" SIMULATE_BIN="$(SIMULATE_BIN)"
 
 bench: db extension worker simulator
 	$(BENCH_ENV) python3 bench/run.py
@@ -209,7 +209,7 @@ bench-smoke: db extension worker simulator
 
 # Where the time goes: callgrind on a backend running storesync.ingest and on the worker.
 bench-profile: db extension worker simulator
-	WORKER_BIN="$(CURDIR)/$(WORKER_BIN)" SIMULATE_BIN="$(CURDIR)/$(SIMULATE_BIN)" bash bench/profile.sh
+	WORKER_BIN="$(WORKER_BIN)" SIMULATE_BIN="$(SIMULATE_BIN)" bash bench/profile.sh
 
 ## --- fuzzing (not part of `make test`) ---------------------------------------------------------
 
