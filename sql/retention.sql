@@ -44,13 +44,11 @@ BEGIN
 
     -- Oldest first, at most batch_size rows. SKIP LOCKED: a row another transaction holds (a
     -- replay, a concurrent prune) is left for the next call instead of waited for. The rows
-    -- are deleted by their physical address, whatever the table's key: a TID scan finds them
-    -- by ctid (stable while this transaction holds their lock), and the pair (tableoid, ctid)
-    -- keeps apart rows of different partitions, should the table be partitioned, that share
-    -- a ctid.
+    -- are deleted by their whole key, store first, as every statement on the inbox names it
+    -- (README "Scaling").
     RETURN QUERY
     WITH doomed AS (
-        SELECT e.tableoid AS rel, e.ctid AS tid
+        SELECT e.store_id, e.event_id
           FROM storesync.events AS e
          WHERE e.received_at < cutoff
            AND (prune_events.include_failed OR e.status <> 'failed')
@@ -59,8 +57,8 @@ BEGIN
            FOR UPDATE SKIP LOCKED
     ), gone AS (
         DELETE FROM storesync.events AS e
-         WHERE e.ctid = ANY (ARRAY(SELECT d.tid FROM doomed AS d))
-           AND (e.tableoid, e.ctid) IN (SELECT d.rel, d.tid FROM doomed AS d)
+         USING doomed AS d
+         WHERE e.store_id = d.store_id AND e.event_id = d.event_id
         RETURNING e.status, e.received_at
     )
     SELECT g.status, count(*), min(g.received_at), max(g.received_at)
