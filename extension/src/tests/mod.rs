@@ -12,6 +12,7 @@ mod rfm;
 mod rfm_realtime;
 mod rfm_reference;
 mod rfm_support;
+mod rules;
 mod salla_app;
 mod salla_carts;
 mod salla_catalog;
