@@ -20,4 +20,5 @@ mod salla_customers;
 mod salla_orders;
 mod salla_products;
 mod schema;
+mod standard_webhooks;
 mod support;
