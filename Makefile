@@ -213,17 +213,25 @@ bench-profile: db extension worker simulator
 
 ## --- fuzzing (not part of `make test`) ---------------------------------------------------------
 
-# Coverage-guided fuzzing of payload parsing and mapping (core/fuzz), seeded with the
-# fixtures, for FUZZ_SECONDS. Stable Rust: `-s none` (no sanitizer, which needs nightly).
+# Coverage-guided fuzzing (core/fuzz), FUZZ_SECONDS per target: `mapping` (payload parsing and
+# mapping, seeded with the fixtures) and `rule` (the conditional-rule parser, seeded with the
+# rules in core/fuzz/rule_seeds.txt against an order fixture). Stable Rust: `-s none` (no
+# sanitizer, which needs nightly).
 FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= mapping rule
 fuzz:
 	@cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
-	@mkdir -p core/fuzz/corpus/mapping
+	@mkdir -p core/fuzz/corpus/mapping core/fuzz/corpus/rule
 	@for f in tests/fixtures/salla/*.json; do \
 	  { printf '\000'; cat $$f; } > core/fuzz/corpus/mapping/seed-salla-$$(basename $$f); done
 	@for f in tests/fixtures/flavours/*.json; do \
 	  { printf '\001'; cat $$f; } > core/fuzz/corpus/mapping/seed-flavours-$$(basename $$f); done
-	cd core && cargo fuzz run -s none mapping -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536
+	@n=0; while IFS= read -r rule; do n=$$((n + 1)); \
+	  { printf '%s\000' "$$rule"; python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["data"]))' \
+	      < tests/fixtures/salla/order.created.v2.docs.json; } \
+	    > core/fuzz/corpus/rule/seed-$$n; done < core/fuzz/rule_seeds.txt
+	cd core && for target in $(FUZZ_TARGETS); do \
+	  cargo fuzz run -s none $$target -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536; done
 
 clean:
 	cargo clean

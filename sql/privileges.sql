@@ -4,6 +4,7 @@
 --                      storesync.refresh_rfm where it exists), nothing else; reads no table.
 --                      Also storesync.prune_events (inbox retention), where it exists.
 --   storesync_analyst  reads every table and view of the schema except the secret ones.
+--   both               may execute storesync.rule_matches.
 --   the owner          the extension's owner (a superuser, or whoever created a trusted
 --                      install): everything, secrets included.
 --
@@ -30,6 +31,8 @@ DECLARE
     -- only where it exists.
     ingest_only    CONSTANT text[] := ARRAY['ingest', 'refresh_rfm',
                                             'prune_events'];
+    -- Pure functions both roles may run: analysts in their queries, the worker for filters.
+    both_roles     CONSTANT text[] := ARRAY['rule_matches'];
     schema_oid     oid := 'storesync'::regnamespace;
     owner_name     name;
     owner_is_super boolean;
@@ -85,9 +88,17 @@ BEGIN
             EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO %I', r.routine, owner_name);
         END IF;
     END LOOP;
+
+    FOR r IN
+        SELECT p.oid::regprocedure AS routine
+        FROM pg_catalog.pg_proc p
+        WHERE p.pronamespace = schema_oid AND p.proname = ANY (both_roles)
+    LOOP
+        EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO storesync_ingest, storesync_analyst', r.routine);
+    END LOOP;
 END;
 $$;
 COMMENT ON FUNCTION grant_roles() IS
-    'Creates the roles storesync_ingest and storesync_analyst if missing and (re)applies every grant of the schema: analysts read all tables and views except sources and store_credentials; the ingest role may only execute storesync.ingest (and storesync.refresh_rfm, storesync.prune_events). Re-run it after adding objects to the schema.';
+    'Creates the roles storesync_ingest and storesync_analyst if missing and (re)applies every grant of the schema: analysts read all tables and views except sources and store_credentials; the ingest role may only execute storesync.ingest (and storesync.refresh_rfm, storesync.prune_events); both may execute storesync.rule_matches. Re-run it after adding objects to the schema.';
 
 SELECT grant_roles();

@@ -5,12 +5,15 @@ CREATE TABLE sources (
     source_id     int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name          text NOT NULL UNIQUE,
     platform      text NOT NULL CHECK (platform IN ('salla', 'flavours')),
-    strategy      text NOT NULL CHECK (strategy IN ('signature', 'token')),
-    -- SECURITY: the webhook secret (Signature) or token (Token). Only the owner reads this table.
+    strategy      text NOT NULL CHECK (strategy IN ('signature', 'token', 'standard-webhooks')),
+    -- SECURITY: the webhook secret (Signature, Standard Webhooks) or token (Token). Only the
+    -- owner reads this table.
     secret        text NOT NULL,
     token_header  text,
     merchant_id   text,
-    created_at    timestamptz NOT NULL DEFAULT now()
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    -- No CHECK: a failing CHECK quotes the row, secret included; the loader refuses values <= 0.
+    tolerance_seconds int
 );
 REVOKE ALL ON sources FROM PUBLIC;
 -- SECURITY: in every dump too (see stores.sql).
@@ -20,11 +23,12 @@ COMMENT ON TABLE sources IS 'Webhook senders: one row per configuration a worker
 COMMENT ON COLUMN sources.source_id IS 'Internal key of the source.';
 COMMENT ON COLUMN sources.name IS 'The {source} part of the webhook URL.';
 COMMENT ON COLUMN sources.platform IS 'Payload dialect: salla or flavours.';
-COMMENT ON COLUMN sources.strategy IS 'How deliveries are authenticated: signature (X-Salla-Signature HMAC-SHA256 of the raw body) or token (Authorization header equals the secret). Pinned here: a request header cannot change it.';
-COMMENT ON COLUMN sources.secret IS 'Webhook secret or token. Never shown in errors or logs.';
+COMMENT ON COLUMN sources.strategy IS 'How deliveries are authenticated: signature (X-Salla-Signature HMAC-SHA256 of the raw body), token (Authorization header equals the secret) or standard-webhooks (webhook-signature over webhook-id.webhook-timestamp.body, whsec_ secret). Pinned here: a request header cannot change it.';
+COMMENT ON COLUMN sources.secret IS 'Webhook secret, token, or whsec_ secret (standard-webhooks). Never shown in errors or logs.';
 COMMENT ON COLUMN sources.token_header IS 'Token strategy: the request header that carries the token (matched case-insensitively). NULL means Authorization.';
 COMMENT ON COLUMN sources.merchant_id IS 'For platforms whose webhooks name no merchant (flavours): the merchant id deliveries are filed under. NULL means the source name.';
 COMMENT ON COLUMN sources.created_at IS 'When the source was registered.';
+COMMENT ON COLUMN sources.tolerance_seconds IS 'standard-webhooks: the largest accepted distance in seconds between webhook-timestamp and the time of receipt (older or later deliveries are refused as stale_timestamp). NULL means 300 (5 minutes); must be positive.';
 
 CREATE FUNCTION create_source(
     source text, platform text, strategy text, secret text, token_header text,
@@ -49,14 +53,15 @@ BEGIN
         RAISE EXCEPTION 'unknown platform "%"', platform
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Supported platforms: salla, flavours.';
     END IF;
-    IF how IS NULL OR how NOT IN ('signature', 'token') THEN
+    IF how IS NULL OR how NOT IN ('signature', 'token', 'standard-webhooks') THEN
         RAISE EXCEPTION 'unknown security strategy "%"', strategy
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use signature or token.';
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use signature, token or standard-webhooks.';
     END IF;
-    IF kind = 'flavours' AND how <> 'token' THEN
+    -- Salla's signature is Salla's own; a gateway re-signing with the standard may front either.
+    IF kind = 'flavours' AND how = 'signature' THEN
         RAISE EXCEPTION 'flavours sources use the token strategy'
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Flavours signs nothing: configure a token and the header it is sent in.';
+                  HINT = 'Flavours signs nothing: configure a token and the header it is sent in, or standard-webhooks behind a gateway that signs.';
     END IF;
     IF token_header IS NOT NULL AND how <> 'token' THEN
         RAISE EXCEPTION 'a token header applies to the token strategy only'
@@ -77,6 +82,24 @@ BEGIN
     IF secret IS NULL OR length(secret) = 0 THEN
         RAISE EXCEPTION 'the secret must not be empty' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- Standard Webhooks: whsec_ + the base64 (padding optional, as the standard's libraries
+    -- read it) of a 16 to 64 byte key. SECURITY: decode() would quote an offending character,
+    -- so its errors are replaced by a fixed message.
+    IF how = 'standard-webhooks' THEN
+        BEGIN
+            IF secret !~ '^whsec_[A-Za-z0-9+/]+={0,2}$'
+               OR length(rtrim(substr(secret, 7), '=')) % 4 = 1
+               OR length(decode(rtrim(substr(secret, 7), '=')
+                                || repeat('=', (4 - length(rtrim(substr(secret, 7), '=')) % 4) % 4),
+                                'base64')) NOT BETWEEN 16 AND 64 THEN
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE EXCEPTION 'a standard-webhooks secret is whsec_ followed by the base64 of a 16 to 64 byte key'
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Copy the signing secret from the sender (Svix, Hookdeck, …) as it shows it, whsec_ included.';
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM storesync.sources s WHERE s.name = source) THEN
         RAISE EXCEPTION 'source "%" already exists', source USING ERRCODE = 'duplicate_object';
     END IF;
@@ -92,7 +115,7 @@ EXCEPTION
 END;
 $$;
 COMMENT ON FUNCTION create_source(text, text, text, text, text, text) IS
-    'Registers a webhook sender with all options: create_source(name, platform => ''salla''|''flavours'', strategy => ''signature''|''token'', secret, token_header => NULL (Authorization), merchant => NULL (flavours only; default the source name)). Returns its source_id.';
+    'Registers a webhook sender with all options: create_source(name, platform => ''salla''|''flavours'', strategy => ''signature''|''token''|''standard-webhooks'', secret (whsec_… for standard-webhooks), token_header => NULL (Authorization), merchant => NULL (flavours only; default the source name)). Returns its source_id.';
 
 CREATE FUNCTION create_source(source text, platform text, strategy text, secret text)
 RETURNS int
@@ -102,4 +125,4 @@ AS $$
     SELECT storesync.create_source(source, platform, strategy, secret, NULL::text, NULL::text)
 $$;
 COMMENT ON FUNCTION create_source(text, text, text, text) IS
-    'Registers a webhook sender: create_source(name, platform => ''salla''|''flavours'', strategy => ''signature''|''token'', secret). Returns its source_id. Webhooks are then posted to /webhooks/{name}.';
+    'Registers a webhook sender: create_source(name, platform => ''salla''|''flavours'', strategy => ''signature''|''token''|''standard-webhooks'', secret (whsec_… for standard-webhooks)). Returns its source_id. Webhooks are then posted to /webhooks/{name}.';

@@ -769,6 +769,131 @@ COMMENT ON PROCEDURE storesync.prune_events_in_batches(interval, boolean, intege
     'CALL storesync.prune_events_in_batches(older_than, include_failed DEFAULT false, batch_size DEFAULT 5000): runs storesync.prune_events until a batch removes fewer than batch_size rows, committing after each batch so no lock is held long; returns (removed, batches). Must be called outside a transaction block (else SQLSTATE 2D000, invalid transaction termination). Needs EXECUTE on storesync.prune_events.';
 REVOKE ALL ON PROCEDURE storesync.prune_events_in_batches(interval, boolean, integer, bigint, integer) FROM PUBLIC;
 
+-- =============================================================================================
+-- Conditional rules (extension/src/rule.rs, sql/rules.sql): storesync.rule_matches, new in
+-- 0.2.0; granted to both roles by grant_roles (Privileges section, last).
+-- =============================================================================================
+
+CREATE OR REPLACE FUNCTION storesync.rule_matches(
+	"rule" TEXT, /* & str */
+	"doc" jsonb /* JsonB */
+) RETURNS bool /* bool */
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'rule_matches_wrapper';
+COMMENT ON FUNCTION storesync.rule_matches(text, jsonb) IS
+    'Whether a JSON document satisfies a rule in Salla''s conditional-webhook language: conditions field op value (=, !=, <, >, <=, >=; fields are dotted paths such as customer.city or amounts.total.amount; text values in backticks), joined by AND (binds first) and OR, grouped with parentheses. A missing field matches nothing. Errors: 42601 syntax, 22023 invalid value, both with the character position.';
+
+-- =============================================================================================
+-- Standard Webhooks sources (sql/sources.sql): the strategy standard-webhooks, the column
+-- tolerance_seconds, and create_source validating whsec_ secrets.
+-- =============================================================================================
+
+ALTER TABLE storesync.sources ADD COLUMN IF NOT EXISTS tolerance_seconds int;
+ALTER TABLE storesync.sources DROP CONSTRAINT IF EXISTS sources_strategy_check;
+ALTER TABLE storesync.sources ADD CONSTRAINT sources_strategy_check
+    CHECK (strategy IN ('signature', 'token', 'standard-webhooks'));
+COMMENT ON COLUMN storesync.sources.strategy IS 'How deliveries are authenticated: signature (X-Salla-Signature HMAC-SHA256 of the raw body), token (Authorization header equals the secret) or standard-webhooks (webhook-signature over webhook-id.webhook-timestamp.body, whsec_ secret). Pinned here: a request header cannot change it.';
+COMMENT ON COLUMN storesync.sources.secret IS 'Webhook secret, token, or whsec_ secret (standard-webhooks). Never shown in errors or logs.';
+COMMENT ON COLUMN storesync.sources.tolerance_seconds IS 'standard-webhooks: the largest accepted distance in seconds between webhook-timestamp and the time of receipt (older or later deliveries are refused as stale_timestamp). NULL means 300 (5 minutes); must be positive.';
+
+CREATE OR REPLACE FUNCTION storesync.create_source(
+    source text, platform text, strategy text, secret text, token_header text,
+    merchant text DEFAULT NULL)
+RETURNS int
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_id int;
+    kind text := lower(platform);
+    how text := lower(strategy);
+BEGIN
+    -- Validate here, before the INSERT: a failing CHECK would echo the whole row, secret
+    -- included, in its DETAIL.  SECURITY: no message below mentions the secret.
+    IF source IS NULL OR source !~ '^[A-Za-z0-9_.-]{1,64}$' THEN
+        RAISE EXCEPTION 'invalid source name'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use 1 to 64 letters, digits, ".", "_" or "-": the name appears in the webhook URL.';
+    END IF;
+    IF kind IS NULL OR kind NOT IN ('salla', 'flavours') THEN
+        RAISE EXCEPTION 'unknown platform "%"', platform
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Supported platforms: salla, flavours.';
+    END IF;
+    IF how IS NULL OR how NOT IN ('signature', 'token', 'standard-webhooks') THEN
+        RAISE EXCEPTION 'unknown security strategy "%"', strategy
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use signature, token or standard-webhooks.';
+    END IF;
+    -- Salla's signature is Salla's own; a gateway re-signing with the standard may front either.
+    IF kind = 'flavours' AND how = 'signature' THEN
+        RAISE EXCEPTION 'flavours sources use the token strategy'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Flavours signs nothing: configure a token and the header it is sent in, or standard-webhooks behind a gateway that signs.';
+    END IF;
+    IF token_header IS NOT NULL AND how <> 'token' THEN
+        RAISE EXCEPTION 'a token header applies to the token strategy only'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF token_header IS NOT NULL AND token_header !~ '^[A-Za-z0-9-]{1,64}$' THEN
+        RAISE EXCEPTION 'invalid token header name'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use an HTTP header name: 1 to 64 letters, digits or "-".';
+    END IF;
+    IF merchant IS NOT NULL AND kind <> 'flavours' THEN
+        RAISE EXCEPTION '% webhooks name their merchant; a source merchant applies to flavours only', kind
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF merchant IS NOT NULL AND (length(merchant) = 0 OR length(merchant) > 255) THEN
+        RAISE EXCEPTION 'the merchant id must have 1 to 255 characters' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF secret IS NULL OR length(secret) = 0 THEN
+        RAISE EXCEPTION 'the secret must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Standard Webhooks: whsec_ + the base64 (padding optional, as the standard's libraries
+    -- read it) of a 16 to 64 byte key. SECURITY: decode() would quote an offending character,
+    -- so its errors are replaced by a fixed message.
+    IF how = 'standard-webhooks' THEN
+        BEGIN
+            IF secret !~ '^whsec_[A-Za-z0-9+/]+={0,2}$'
+               OR length(rtrim(substr(secret, 7), '=')) % 4 = 1
+               OR length(decode(rtrim(substr(secret, 7), '=')
+                                || repeat('=', (4 - length(rtrim(substr(secret, 7), '=')) % 4) % 4),
+                                'base64')) NOT BETWEEN 16 AND 64 THEN
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE EXCEPTION 'a standard-webhooks secret is whsec_ followed by the base64 of a 16 to 64 byte key'
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Copy the signing secret from the sender (Svix, Hookdeck, …) as it shows it, whsec_ included.';
+        END;
+    END IF;
+    IF EXISTS (SELECT 1 FROM storesync.sources s WHERE s.name = source) THEN
+        RAISE EXCEPTION 'source "%" already exists', source USING ERRCODE = 'duplicate_object';
+    END IF;
+
+    INSERT INTO storesync.sources (name, platform, strategy, secret, token_header, merchant_id)
+    VALUES (source, kind, how, secret, token_header, merchant)
+    RETURNING source_id INTO new_id;
+    RETURN new_id;
+EXCEPTION
+    -- A concurrent registration of the same name; reported without the row's contents.
+    WHEN unique_violation THEN
+        RAISE EXCEPTION 'source "%" already exists', source USING ERRCODE = 'duplicate_object';
+END;
+$$;
+COMMENT ON FUNCTION storesync.create_source(text, text, text, text, text, text) IS
+    'Registers a webhook sender with all options: create_source(name, platform => ''salla''|''flavours'', strategy => ''signature''|''token''|''standard-webhooks'', secret (whsec_… for standard-webhooks), token_header => NULL (Authorization), merchant => NULL (flavours only; default the source name)). Returns its source_id.';
+
+COMMENT ON FUNCTION storesync.create_source(text, text, text, text) IS
+    'Registers a webhook sender: create_source(name, platform => ''salla''|''flavours'', strategy => ''signature''|''token''|''standard-webhooks'', secret (whsec_… for standard-webhooks)). Returns its source_id. Webhooks are then posted to /webhooks/{name}.';
+
+-- =============================================================================================
+-- Privileges (sql/privileges.sql), last: grant_roles as 0.2.0 has it (new in its lists:
+-- prune_events for the ingest role, prune_events_in_batches for the owner only, rule_matches
+-- for both roles), then run, as the install script does at its end, so that every object
+-- above gets the grants of a fresh install.
+-- =============================================================================================
+
 CREATE OR REPLACE FUNCTION storesync.grant_roles()
 RETURNS void
 LANGUAGE plpgsql
@@ -789,6 +914,8 @@ DECLARE
     -- only where it exists.
     ingest_only    CONSTANT text[] := ARRAY['ingest', 'refresh_rfm',
                                             'prune_events'];
+    -- Pure functions both roles may run: analysts in their queries, the worker for filters.
+    both_roles     CONSTANT text[] := ARRAY['rule_matches'];
     schema_oid     oid := 'storesync'::regnamespace;
     owner_name     name;
     owner_is_super boolean;
@@ -844,14 +971,17 @@ BEGIN
             EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO %I', r.routine, owner_name);
         END IF;
     END LOOP;
+
+    FOR r IN
+        SELECT p.oid::regprocedure AS routine
+        FROM pg_catalog.pg_proc p
+        WHERE p.pronamespace = schema_oid AND p.proname = ANY (both_roles)
+    LOOP
+        EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO storesync_ingest, storesync_analyst', r.routine);
+    END LOOP;
 END;
 $$;
 COMMENT ON FUNCTION storesync.grant_roles() IS
-    'Creates the roles storesync_ingest and storesync_analyst if missing and (re)applies every grant of the schema: analysts read all tables and views except sources and store_credentials; the ingest role may only execute storesync.ingest (and storesync.refresh_rfm, storesync.prune_events). Re-run it after adding objects to the schema.';
-
--- =============================================================================================
--- Privileges (sql/privileges.sql), last: re-applies every grant of the schema, as the install
--- script does at its end, so objects added above get the grants of a fresh install.
--- =============================================================================================
+    'Creates the roles storesync_ingest and storesync_analyst if missing and (re)applies every grant of the schema: analysts read all tables and views except sources and store_credentials; the ingest role may only execute storesync.ingest (and storesync.refresh_rfm, storesync.prune_events); both may execute storesync.rule_matches. Re-run it after adding objects to the schema.';
 
 SELECT storesync.grant_roles();

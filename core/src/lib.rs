@@ -6,7 +6,7 @@
 //! platform-neutral [`model`]; [`writes`] orders the typed [`rows`] an event writes; [`outcome`]
 //! is what the delivery's sender is told. [`values`] holds the tolerant readers the mappers
 //! share, [`signature`] the HMAC and token comparisons, [`sqlstate`] which database errors are
-//! worth a retry.
+//! worth a retry, [`rule`] Salla's conditional-rule language (`total > 100 AND …`).
 
 pub mod auth;
 pub mod body;
@@ -14,6 +14,7 @@ pub mod model;
 pub mod outcome;
 pub mod platforms;
 pub mod rows;
+pub mod rule;
 pub mod signature;
 pub mod sqlstate;
 pub mod values;

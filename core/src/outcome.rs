@@ -50,6 +50,21 @@ pub enum Reject {
     InvalidToken {
         header: String,
     },
+    /// Standard Webhooks: a required header (`webhook-id`, `webhook-timestamp` or
+    /// `webhook-signature`) is missing.
+    MissingWebhookHeader {
+        header: &'static str,
+    },
+    /// Standard Webhooks: no signature in `webhook-signature` matches, or the source's secret
+    /// is not a `whsec_` secret.
+    InvalidWebhookSignature,
+    /// Standard Webhooks: `webhook-timestamp` is not whole seconds since 1970.
+    InvalidTimestamp,
+    /// Standard Webhooks: `webhook-timestamp` is further from the receive time than the
+    /// source's tolerance (a replay, or a sender's clock far off).
+    StaleTimestamp {
+        tolerance_seconds: i64,
+    },
     EmptyBody,
     /// Not UTF-8, not JSON, or nested too deeply; the reason says which.
     InvalidJson {
@@ -79,6 +94,10 @@ impl Reject {
             Reject::InvalidSignature => "invalid_signature",
             Reject::MissingToken { .. } => "missing_token",
             Reject::InvalidToken { .. } => "invalid_token",
+            Reject::MissingWebhookHeader { .. } => "missing_signature",
+            Reject::InvalidWebhookSignature => "invalid_signature",
+            Reject::InvalidTimestamp => "invalid_timestamp",
+            Reject::StaleTimestamp { .. } => "stale_timestamp",
             Reject::EmptyBody => "empty_body",
             Reject::InvalidJson { .. } => "invalid_json",
             Reject::NotAWebhook { .. } => "not_a_webhook",
@@ -93,7 +112,11 @@ impl Reject {
             Reject::MissingSignature
             | Reject::InvalidSignature
             | Reject::MissingToken { .. }
-            | Reject::InvalidToken { .. } => 401,
+            | Reject::InvalidToken { .. }
+            | Reject::MissingWebhookHeader { .. }
+            | Reject::InvalidWebhookSignature
+            | Reject::InvalidTimestamp
+            | Reject::StaleTimestamp { .. } => 401,
             Reject::EmptyBody
             | Reject::InvalidJson { .. }
             | Reject::NotAWebhook { .. }
@@ -113,6 +136,17 @@ impl Reject {
             Reject::InvalidToken { header } => {
                 format!("the {header} header does not hold the source's token")
             }
+            Reject::MissingWebhookHeader { header } => format!("the {header} header is missing"),
+            Reject::InvalidWebhookSignature => "no signature in the webhook-signature header \
+                matches webhook-id.webhook-timestamp.body"
+                .into(),
+            Reject::InvalidTimestamp => {
+                "the webhook-timestamp header is not a number of seconds since 1970".into()
+            }
+            Reject::StaleTimestamp { tolerance_seconds } => format!(
+                "the webhook-timestamp header is more than {tolerance_seconds} seconds from the \
+                 time of receipt"
+            ),
             Reject::EmptyBody => "the request body is empty".into(),
             Reject::InvalidJson { reason } | Reject::NotAWebhook { reason } => reason.clone(),
             Reject::UnsupportedUnicode => {

@@ -2,8 +2,8 @@
 //!
 //! The pipeline, in this order: find the source ([`auth`]), verify the raw bytes, parse the
 //! body ([`body`]), read the platform's envelope, map ([`apply::map`]), record the delivery in
-//! the inbox (deduplicated by body hash, or by the platform's delivery id) ([`inbox`]), write
-//! the typed rows ([`apply::write`]). All in the caller's transaction, so a `2xx` built from
+//! the inbox (deduplicated by body hash, or by the sender's or the platform's delivery id)
+//! ([`inbox`]), write the typed rows ([`apply::write`]). All in the caller's transaction, so a `2xx` built from
 //! the result means everything is committed together.
 
 use crate::outcome::{Outcome, Reject};
@@ -53,21 +53,26 @@ fn deliver(
     let Some(src) = auth::load(client, source)? else {
         return Ok(Outcome::Rejected(Reject::unknown_source(source)));
     };
+    let received_at = transaction_start();
     let parsed = src
         .verifier
-        .verify(headers, raw)
-        .and_then(|()| body::parse(raw));
-    let (text, mut json) = match parsed {
+        .verify(headers, raw, received_at.timestamp())
+        .and_then(|auth| Ok((auth, body::parse(raw)?)));
+    let (authenticated, (text, mut json)) = match parsed {
         Ok(parsed) => parsed,
         Err(reject) => return Ok(Outcome::Rejected(reject)),
     };
-    let env = match src.platform.envelope(&json, transaction_start()) {
+    let env = match src.platform.envelope(&json, received_at) {
         Ok(env) => env,
         Err(reject) => return Ok(Outcome::Rejected(reject)),
     };
     let mapping = apply::map(src.platform, &env);
     let (event, created_at, event_ts) = (env.event.clone(), env.created_at, env.time());
-    let dedupe_key = env.delivery_id.clone();
+    // The sender's message id (Standard Webhooks' webhook-id) when its authentication names
+    // one, else the platform's own delivery id (Flavours' xid).
+    let dedupe_key = authenticated
+        .delivery_id
+        .or_else(|| env.delivery_id.clone());
     let merchant = src.merchant_of(env.merchant.as_deref());
 
     let store_id = inbox::store_id(client, src.platform, &merchant)?;

@@ -16,6 +16,7 @@ mod guard;
 mod inbox;
 mod ingest;
 mod replay;
+mod rule;
 mod signature;
 mod spi;
 mod statements;
@@ -103,6 +104,11 @@ extension_sql_file!(
         verify_signature,
         sign
     ]
+);
+extension_sql_file!(
+    "../../sql/rules.sql",
+    name = "rules",
+    requires = [rule_matches]
 );
 extension_sql_file!("../../sql/privileges.sql", name = "privileges", finalize);
 

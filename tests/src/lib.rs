@@ -27,6 +27,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pub mod cluster;
 pub mod released;
+pub mod standard_webhooks;
 
 /// Prefix of every database the harness creates; leftovers of dead runs are dropped.
 const DB_PREFIX: &str = "storesync_e2e_";

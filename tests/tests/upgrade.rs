@@ -56,7 +56,8 @@ fn assert_same_lines(what: &str, expected: (&str, &[String]), got: (&str, &[Stri
     );
 }
 
-/// Every row of every table, view and sequence of schema storesync, as text, sorted, by name.
+/// Every row of every table and view of schema storesync as JSON (`to_jsonb`), and every
+/// sequence's position, sorted, by name.
 async fn contents(db: &TestDb) -> BTreeMap<String, Vec<String>> {
     let relations = db
         .client()
@@ -75,7 +76,7 @@ async fn contents(db: &TestDb) -> BTreeMap<String, Vec<String>> {
         let sql = if relation.get::<_, bool>(1) {
             format!("SELECT last_value::text || ' ' || is_called::text FROM {name}")
         } else {
-            format!("SELECT t::text FROM {name} AS t ORDER BY 1")
+            format!("SELECT to_jsonb(t)::text FROM {name} AS t ORDER BY 1")
         };
         let rows = db
             .client()
@@ -94,12 +95,61 @@ fn assert_same_contents(
     let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     for name in names {
         let none = Vec::new();
+        let (before, after) = without_added_columns(
+            before.get(name).unwrap_or(&none),
+            after.get(name).unwrap_or(&none),
+        );
         assert_same_lines(
             &format!("rows of {name}"),
-            ("before the update", before.get(name).unwrap_or(&none)),
-            ("after the update", after.get(name).unwrap_or(&none)),
+            ("before the update", &before),
+            ("after the update", &after),
         );
     }
+}
+
+/// The rows of one relation, comparable across an update that added columns to it: where
+/// `after` has columns no row of `before` has, those are dropped from `after` when NULL (a
+/// new column left empty is data untouched; a filled one still shows as a difference), and
+/// both sides are written anew by serde_json. Relations without new columns compare as
+/// PostgreSQL wrote them.
+fn without_added_columns(before: &[String], after: &[String]) -> (Vec<String>, Vec<String>) {
+    let objects = |rows: &[String]| -> Option<Vec<serde_json::Map<String, serde_json::Value>>> {
+        rows.iter()
+            .map(|row| match serde_json::from_str(row) {
+                Ok(serde_json::Value::Object(o)) => Some(o),
+                _ => None,
+            })
+            .collect()
+    };
+    let (Some(old), Some(new)) = (objects(before), objects(after)) else {
+        return (before.to_vec(), after.to_vec());
+    };
+    let old_keys: BTreeSet<&String> = old.iter().flat_map(|o| o.keys()).collect();
+    if old.is_empty()
+        || new
+            .iter()
+            .flat_map(|o| o.keys())
+            .all(|k| old_keys.contains(k))
+    {
+        return (before.to_vec(), after.to_vec());
+    }
+    let write = |rows: Vec<serde_json::Map<String, serde_json::Value>>| {
+        let mut out: Vec<String> = rows
+            .into_iter()
+            .map(|o| serde_json::Value::Object(o).to_string())
+            .collect();
+        out.sort();
+        out
+    };
+    let trimmed = new
+        .iter()
+        .cloned()
+        .map(|mut o| {
+            o.retain(|k, v| old_keys.contains(k) || !v.is_null());
+            o
+        })
+        .collect();
+    (write(old.clone()), write(trimmed))
 }
 
 async fn refresh(db: &TestDb) {

@@ -49,3 +49,39 @@ pub fn run(data: &[u8]) -> bool {
         }
     }
 }
+
+/// A conditional rule through [`storesync_core::rule`]: the bytes up to the first NUL are the
+/// rule, the rest a JSON document. An error points inside the rule (or one past its end); a
+/// rule that parses prints in a canonical form that parses to the same verdict on the
+/// document. Returns whether the rule parsed.
+pub fn rule(data: &[u8]) -> bool {
+    use storesync_core::rule::Rule;
+    let (text, doc) = match data.iter().position(|&b| b == 0) {
+        Some(at) => (&data[..at], &data[at + 1..]),
+        None => (data, &b""[..]),
+    };
+    let Ok(text) = std::str::from_utf8(text) else {
+        return false;
+    };
+    let doc: serde_json::Value = serde_json::from_slice(doc).unwrap_or(serde_json::Value::Null);
+    match Rule::parse(text) {
+        Ok(rule) => {
+            let verdict = rule.matches(&doc);
+            let canonical = rule.to_string();
+            let again = Rule::parse(&canonical)
+                .unwrap_or_else(|e| panic!("canonical form {canonical:?} does not parse: {e}"));
+            assert_eq!(again.to_string(), canonical, "canonical form is stable");
+            assert_eq!(again.matches(&doc), verdict, "same verdict for {canonical:?}");
+            true
+        }
+        Err(e) => {
+            assert!(
+                (1..=text.chars().count() + 1).contains(&e.position),
+                "position {} outside {text:?}",
+                e.position
+            );
+            assert!(!e.message.is_empty());
+            false
+        }
+    }
+}
