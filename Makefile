@@ -94,8 +94,10 @@ worker:
 simulator:
 	cargo build --release -q -p storesync-simulate
 
+# A database made by an earlier checkout is brought to the installed version (README, Upgrading).
 database: db extension
-	@$(PSQL) -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS storesync"
+	@$(PSQL) -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS storesync" \
+	  -c "ALTER EXTENSION storesync UPDATE"
 
 demo-source: database
 	@$(PSQL) -tAc "SELECT 1 FROM storesync.sources WHERE name = '$(DEMO_SOURCE)'" | grep -q 1 || \
